@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Keyed functions of lib/tcp: SipHash-2-4, RFC 6528 ISNs, RFC 7323 timestamp offsets and
+ * RFC 4987 SYN cookies. See sf_tcp_secret.h for the API.
+ *
+ * Reading list:
+ *   SipHash: a fast short-input PRF (Aumasson, Bernstein, 2012)
+ *   RFC 6528  Defending against Sequence Number Attacks (ISN = M + F(tuple, key))
+ *   RFC 7323  TCP Extensions for High Performance, 5.4 and 7.1 (timestamp offsets)
+ *   RFC 4987  TCP SYN Flooding Attacks and Common Mitigations, 3.6 (SYN cookies)
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sf_tcp_secret.h"
+
+/* ---- SipHash-2-4 ---- */
+
+static inline uint64_t rotl64(uint64_t x, unsigned int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/* SipHash reads its message and key as little-endian words, whatever the host. */
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                                  \
+	do {                                                                      \
+		v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);     \
+		v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                          \
+		v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                          \
+		v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);     \
+	} while (0)
+
+uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	const uint8_t *end = in + (len & ~(size_t)7);
+	/* The initial state is the key xor "somepseudorandomlygeneratedbytes". */
+	uint64_t v0 = s->k0 ^ 0x736f6d6570736575ull;
+	uint64_t v1 = s->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = s->k0 ^ 0x6c7967656e657261ull;
+	uint64_t v3 = s->k1 ^ 0x7465646279746573ull;
+	uint64_t m;
+	/* The last word holds the remaining 0..7 bytes and, in its top byte, the length mod 256. */
+	uint64_t last = (uint64_t)len << 56;
+
+	for (; in != end; in += 8) {
+		m = load_le64(in);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3); /* c = 2 compression rounds */
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	switch (len & 7) {
+	case 7: last |= (uint64_t)in[6] << 48; /* fall through */
+	case 6: last |= (uint64_t)in[5] << 40; /* fall through */
+	case 5: last |= (uint64_t)in[4] << 32; /* fall through */
+	case 4: last |= (uint64_t)in[3] << 24; /* fall through */
+	case 3: last |= (uint64_t)in[2] << 16; /* fall through */
+	case 2: last |= (uint64_t)in[1] << 8;  /* fall through */
+	case 1: last |= (uint64_t)in[0];       /* fall through */
+	default: break;
+	}
+	v3 ^= last;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3); /* d = 4 finalization rounds */
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- secrets ---- */
+
+void sf_tcp_secret_set(struct sf_tcp_secret *s, uint64_t k0, uint64_t k1)
+{
+	s->k0 = k0;
+	s->k1 = k1;
+}
+
+static uint64_t read_tsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Last resort when getrandom() is refused: whatever varies between runs and between calls,
+ * squeezed through SipHash under a fixed key. An attacker who can estimate our start time and
+ * pid can narrow this down, which is why it is only a fallback.
+ */
+static void secret_from_weak_entropy(struct sf_tcp_secret *s)
+{
+	static const struct sf_tcp_secret mixer = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull };
+	struct timespec rt = { 0, 0 }, mono = { 0, 0 };
+	uint64_t pool[7];
+
+	pool[0] = read_tsc();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	pool[1] = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	pool[2] = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	pool[3] = (uint64_t)getpid();
+	pool[4] = (uint64_t)(uintptr_t)&pool;    /* stack address: ASLR */
+	pool[5] = (uint64_t)(uintptr_t)&mixer;   /* image address: PIE */
+	pool[6] = read_tsc();
+	s->k0 = sf_siphash24(&mixer, pool, sizeof(pool));
+	pool[0] ^= s->k0;
+	pool[6] ^= read_tsc();
+	s->k1 = sf_siphash24(&mixer, pool, sizeof(pool));
+}
+
+void sf_tcp_secret_init(struct sf_tcp_secret *s)
+{
+	uint8_t buf[16];
+	size_t got = 0;
+
+	while (got < sizeof(buf)) {
+		ssize_t n = getrandom(buf + got, sizeof(buf) - got, 0);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			break;
+	}
+	if (got < sizeof(buf)) {
+		secret_from_weak_entropy(s);
+		return;
+	}
+	s->k0 = load_le64(buf);
+	s->k1 = load_le64(buf + 8);
+	memset(buf, 0, sizeof(buf));
+}
+
+/* ---- hash inputs ---- */
+
+/* Domain tags: the first byte of every message hashed here, so no two uses share an input. */
+enum {
+	TAG_ISN = 1,
+	TAG_TS_OFFSET = 2,
+	TAG_COOKIE_MAC = 3,
+	TAG_COOKIE_KEY = 4,
+};
+
+/* Tag, family, ports, addresses, then room for the cookie's peer ISN, counter and data byte. */
+#define FLOW_MSG_MAX (6 + 2 * 16 + 9)
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * The one place a 4-tuple becomes hash input. Fields are copied one by one, so padding and
+ * the unused 12 bytes of IPv4 addresses never reach the hash; IPv4 inputs stay short (14 bytes).
+ * Returns the length written.
+ */
+static inline size_t flow_msg(uint8_t *b, uint8_t tag, const struct sf_flow_key *key)
+{
+	b[0] = tag;
+	b[1] = key->family;
+	memcpy(b + 2, &key->lport, 2);
+	memcpy(b + 4, &key->rport, 2);
+	if (key->family == SF_AF_INET) {
+		memcpy(b + 6, key->laddr, 4);
+		memcpy(b + 10, key->raddr, 4);
+		return 6 + 2 * 4;
+	}
+	memcpy(b + 6, key->laddr, 16);
+	memcpy(b + 22, key->raddr, 16);
+	return 6 + 2 * 16;
+}
+
+static inline uint64_t flow_hash(const struct sf_tcp_secret *s, uint8_t tag, const struct sf_flow_key *key)
+{
+	uint8_t b[FLOW_MSG_MAX];
+
+	return sf_siphash24(s, b, flow_msg(b, tag, key));
+}
+
+/* ---- ISN and timestamp offset ---- */
+
+uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us)
+{
+	/* RFC 6528 3: M is a timer ticking every 4 microseconds; the sum wraps mod 2^32. */
+	uint32_t m = (uint32_t)(now_us >> 2);
+
+	return m + (uint32_t)flow_hash(s, TAG_ISN, key);
+}
+
+uint32_t sf_tcp_ts_offset(const struct sf_tcp_secret *s, const struct sf_flow_key *key)
+{
+	/* RFC 7323 7.1: a per-connection random offset, here keyed by the tuple so it needs no storage. */
+	return (uint32_t)flow_hash(s, TAG_TS_OFFSET, key);
+}
+
+/* ---- SYN cookies ---- */
+
+/*
+ * SYN cookie bit layout: our ISN in the SYN-ACK (RFC 4987 3.6), 32 bits.
+ *
+ *  31                                                          9   8   7   5   4      1   0
+ * +--------------------------------------------------------------+---+-------+--------+---+
+ * |                          MAC (23 bits)                       | P |  MSS  | wscale | S |
+ * +--------------------------------------------------------------+---+-------+--------+---+
+ *
+ *  S       SACK-permitted was offered (RFC 2018).
+ *  wscale  peer's window shift 0..14 (RFC 7323 2.3), 15 = no window scale option.
+ *  MSS     index into sf_syncookie_mss_table, the peer's MSS rounded down.
+ *  P       parity of the period counter (now_us / 64 s) when the cookie was made: it tells
+ *          check() which of the two acceptable periods, current or previous, to verify against.
+ *  MAC     top 23 bits of SipHash-2-4 under that period's key over (tag, family, ports,
+ *          addresses, peer ISN, period counter, bits 0..7). Bits 0..7 travel in the clear but
+ *          are covered by the MAC, and P is bound through the counter: a change to any of the
+ *          32 bits fails the check (but for a 2^-23 chance).
+ *
+ * A forger who does not see our SYN-ACK must guess 23 bits: one try in 8.4 million succeeds.
+ * Timestamps are not encoded: a connection accepted by cookie starts without timestamps unless
+ * the state machine chooses to accept the TS option carried by the third ACK (its TSecr is
+ * our TSval, and our TSval for the tuple is recomputable from sf_tcp_ts_offset()).
+ */
+#define CK_SACK_SHIFT   0
+#define CK_SACK_BITS    1
+#define CK_WSCALE_SHIFT (CK_SACK_SHIFT + CK_SACK_BITS)
+#define CK_WSCALE_BITS  4
+#define CK_MSS_SHIFT    (CK_WSCALE_SHIFT + CK_WSCALE_BITS)
+#define CK_MSS_BITS     3
+#define CK_PERIOD_SHIFT (CK_MSS_SHIFT + CK_MSS_BITS)
+#define CK_PERIOD_BITS  1
+#define CK_MAC_SHIFT    (CK_PERIOD_SHIFT + CK_PERIOD_BITS)
+#define CK_MAC_BITS     23
+
+#define CK_DATA_BITS    (CK_SACK_BITS + CK_WSCALE_BITS + CK_MSS_BITS)
+#define CK_DATA_MASK    ((1u << CK_DATA_BITS) - 1)
+#define CK_FIELD(c, f)  (((c) >> CK_##f##_SHIFT) & ((1u << CK_##f##_BITS) - 1))
+
+/* RFC 7323 2.3: the largest shift count; a larger one is used as 14. */
+#define CK_WSCALE_MAX   14
+/* The wscale field's code for "the SYN had no window scale option". */
+#define CK_WSCALE_NONE  ((1u << CK_WSCALE_BITS) - 1)
+
+_Static_assert(CK_MAC_SHIFT + CK_MAC_BITS == 32, "cookie fields must fill exactly 32 bits");
+_Static_assert(CK_DATA_BITS == 8, "the data bits are hashed as one byte");
+_Static_assert(CK_PERIOD_BITS == 1, "check() tries exactly two periods: the parity bit picks one");
+_Static_assert((1u << CK_MSS_BITS) == SF_SYNCOOKIE_MSS_COUNT, "MSS index must fill its field exactly");
+_Static_assert(CK_WSCALE_MAX < CK_WSCALE_NONE, "wscale 0..14 and 'none' must fit the field");
+_Static_assert(CK_MAC_BITS >= 20, "a forger's odds are 2^-MAC_BITS per try");
+
+/*
+ * Smallest first. 216 is a floor for pathological peers; 536 and 1220 are the IPv4 and IPv6
+ * defaults (RFC 9293 3.7.1, RFC 8200 5); 1360 and 1400 are common behind tunnels; 1440 and 1460
+ * are Ethernet for IPv6 and IPv4; 8940 is a 9000-byte jumbo MTU for IPv6 (IPv4's 8960 rounds
+ * down to it and loses 0.2 %, rather than IPv6 jumbo falling to 1460).
+ */
+const uint16_t sf_syncookie_mss_table[SF_SYNCOOKIE_MSS_COUNT] = {
+	216, 536, 1220, 1360, 1400, 1440, 1460, 8940,
+};
+
+static inline uint32_t cookie_period(uint64_t now_us)
+{
+	return (uint32_t)(now_us / SF_SYNCOOKIE_PERIOD_US);
+}
+
+/* The MAC key of period @p p: a PRF of the period under the master secret. */
+static void cookie_period_key(const struct sf_tcp_secret *master, uint32_t p, struct sf_tcp_secret *out)
+{
+	uint8_t b[6] = { TAG_COOKIE_KEY, 0 };
+
+	put_le32(b + 2, p);
+	out->k0 = sf_siphash24(master, b, sizeof(b));
+	b[1] = 1;
+	out->k1 = sf_siphash24(master, b, sizeof(b));
+}
+
+/* The cached key of period @p p, or one derived into @p tmp when @p p is not cached. */
+static inline const struct sf_tcp_secret *cookie_key_for(const struct sf_syncookie_keys *k, uint32_t p,
+							  struct sf_tcp_secret *tmp)
+{
+	if (p == k->epoch || p == k->epoch - 1)
+		return &k->key[p & 1];
+	cookie_period_key(&k->master, p, tmp);
+	return tmp;
+}
+
+/* Rotation: make() moving into a newer period replaces the older cached key. */
+static void cookie_rotate(struct sf_syncookie_keys *k, uint32_t p)
+{
+	if ((int32_t)(p - k->epoch) <= 0)
+		return; /* same period, or a clock that stepped back: keep the cache */
+	cookie_period_key(&k->master, p, &k->key[p & 1]);
+	if (p - k->epoch != 1) /* periods skipped: the previous one is not cached either */
+		cookie_period_key(&k->master, p - 1, &k->key[(p - 1) & 1]);
+	k->epoch = p;
+}
+
+static void cookie_keys_reset(struct sf_syncookie_keys *k)
+{
+	k->epoch = 0;
+	cookie_period_key(&k->master, 0, &k->key[0]);
+	cookie_period_key(&k->master, UINT32_MAX, &k->key[1]);
+}
+
+void sf_syncookie_keys_init(struct sf_syncookie_keys *k)
+{
+	sf_tcp_secret_init(&k->master);
+	cookie_keys_reset(k);
+}
+
+void sf_syncookie_keys_set(struct sf_syncookie_keys *k, uint64_t k0, uint64_t k1)
+{
+	sf_tcp_secret_set(&k->master, k0, k1);
+	cookie_keys_reset(k);
+}
+
+/* The 23 MAC bits, in place (already shifted to bits 9..31). */
+static inline uint32_t cookie_mac(const struct sf_tcp_secret *pk, const struct sf_flow_key *key,
+				  uint32_t peer_isn, uint32_t p, uint32_t data)
+{
+	uint8_t b[FLOW_MSG_MAX];
+	size_t n = flow_msg(b, TAG_COOKIE_MAC, key);
+
+	put_le32(b + n, peer_isn);
+	put_le32(b + n + 4, p);
+	b[n + 8] = (uint8_t)data;
+	return (uint32_t)(sf_siphash24(pk, b, n + 9) >> 32) & ~((1u << CK_MAC_SHIFT) - 1);
+}
+
+/* Largest table entry not above @p mss, counted without branches; entry 0 is the floor. */
+static inline uint32_t mss_index(uint16_t mss)
+{
+	uint32_t i, idx = 0;
+
+	for (i = 1; i < SF_SYNCOOKIE_MSS_COUNT; i++)
+		idx += (uint32_t)(mss >= sf_syncookie_mss_table[i]);
+	return idx;
+}
+
+static inline void cookie_decode(uint32_t c, struct sf_syncookie_opts *o)
+{
+	uint32_t ws = CK_FIELD(c, WSCALE);
+
+	o->mss = sf_syncookie_mss_table[CK_FIELD(c, MSS)];
+	o->wscale = ws == CK_WSCALE_NONE ? SF_SYNCOOKIE_NO_WSCALE : (uint8_t)ws;
+	o->sack_ok = (uint8_t)CK_FIELD(c, SACK);
+}
+
+uint32_t sf_syncookie_make(struct sf_syncookie_keys *k, const struct sf_flow_key *key, uint32_t peer_isn,
+			   const struct sf_syncookie_opts *opts, uint64_t now_us, struct sf_syncookie_opts *encoded)
+{
+	uint32_t p = cookie_period(now_us);
+	struct sf_tcp_secret tmp;
+	uint32_t ws, c;
+
+	cookie_rotate(k, p);
+	if (opts->wscale == SF_SYNCOOKIE_NO_WSCALE)
+		ws = CK_WSCALE_NONE;
+	else /* RFC 7323 2.3: a shift count above 14 is used as 14. */
+		ws = opts->wscale > CK_WSCALE_MAX ? CK_WSCALE_MAX : opts->wscale;
+	c = mss_index(opts->mss) << CK_MSS_SHIFT | ws << CK_WSCALE_SHIFT |
+	    (uint32_t)(opts->sack_ok != 0) << CK_SACK_SHIFT | (p & 1u) << CK_PERIOD_SHIFT;
+	c |= cookie_mac(cookie_key_for(k, p, &tmp), key, peer_isn, p, c & CK_DATA_MASK);
+	if (encoded != NULL)
+		cookie_decode(c, encoded);
+	return c;
+}
+
+bool sf_syncookie_check(const struct sf_syncookie_keys *k, const struct sf_flow_key *key, uint32_t peer_isn,
+			uint32_t cookie, uint64_t now_us, struct sf_syncookie_opts *opts)
+{
+	uint32_t now_p = cookie_period(now_us);
+	/* RFC 4987 3.6: accept cookies of this period and the previous one (64 to 128 s of life). */
+	uint32_t p = CK_FIELD(cookie, PERIOD) == (now_p & 1u) ? now_p : now_p - 1;
+	struct sf_tcp_secret tmp;
+	uint32_t mac = cookie_mac(cookie_key_for(k, p, &tmp), key, peer_isn, p, cookie & CK_DATA_MASK);
+
+	if (mac != (cookie & ~((1u << CK_MAC_SHIFT) - 1)))
+		return false;
+	cookie_decode(cookie, opts);
+	return true;
+}
