@@ -97,6 +97,7 @@ extern const uint16_t sf_syncookie_mss_table[SF_SYNCOOKIE_MSS_COUNT];
  * of this struct on different lcores agree on every period's key without sharing any state, and
  * a stale copy (no SYN for minutes) still checks correctly: check() derives a key it has not
  * cached. A period key that leaks is worthless once its two periods are over.
+ * Give each lcore its own copy (init once, then copy the struct): make() writes to it.
  */
 struct sf_syncookie_keys {
 	struct sf_tcp_secret key[2]; /**< key[p & 1] = key of period p, for p = epoch and epoch - 1 */

@@ -718,7 +718,7 @@ static void syncookie_differs_between_periods(void **state)
 	uint32_t b = sf_syncookie_make(&k, &fk, PEER_ISN, &OPTS, T0 + PERIOD, NULL);
 
 	(void)state;
-	assert_int_not_equal(a >> 9, b >> 9);
+	assert_int_not_equal(a >> 9, b >> 9); /* bits 9..31: the MAC */
 }
 
 /* Keys are derived, not drawn: an lcore whose copy never rotated still checks another's cookie. */
@@ -750,6 +750,21 @@ static void syncookie_rotation_after_idle_periods_rejects_old_cookie(void **stat
 	assert_int_equal(k.epoch, P0 + 5);
 	assert_false(sf_syncookie_check(&k, &fk, PEER_ISN, old, T0 + 5 * PERIOD, &dec));
 	assert_true(sf_syncookie_check(&k, &fk, PEER_ISN, fresh, T0 + 6 * PERIOD, &dec));
+}
+
+/* Jumping several periods, make() caches the previous period's key too: its cookies stay good. */
+static void syncookie_rotation_after_idle_periods_keeps_previous_period_valid(void **state)
+{
+	struct sf_syncookie_keys k = cookie_keys(), other = cookie_keys();
+	struct sf_flow_key fk = key_v4();
+	struct sf_syncookie_opts dec;
+	uint32_t c = sf_syncookie_make(&other, &fk, PEER_ISN, &OPTS, T0 + 4 * PERIOD, NULL);
+
+	(void)state;
+	(void)sf_syncookie_make(&k, &fk, PEER_ISN, &OPTS, T0, NULL);
+	(void)sf_syncookie_make(&k, &fk, PEER_ISN, &OPTS, T0 + 5 * PERIOD, NULL);
+	assert_memory_equal(&k.key[(P0 + 4) & 1], &other.key[(P0 + 4) & 1], sizeof(k.key[0]));
+	assert_true(sf_syncookie_check(&k, &fk, PEER_ISN, c, T0 + 5 * PERIOD, &dec));
 }
 
 static void syncookie_keys_init_draws_a_different_master_each_time(void **state)
@@ -816,6 +831,7 @@ int main(void)
 		cmocka_unit_test(syncookie_differs_between_periods),
 		cmocka_unit_test(syncookie_stale_copy_checks_cookie_of_rotated_copy),
 		cmocka_unit_test(syncookie_rotation_after_idle_periods_rejects_old_cookie),
+		cmocka_unit_test(syncookie_rotation_after_idle_periods_keeps_previous_period_valid),
 		cmocka_unit_test(syncookie_keys_init_draws_a_different_master_each_time),
 	};
 
