@@ -1,9 +1,258 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synfin: a kernel-bypass TCP endpoint for connection-rate benchmarks.
+ *
+ *   synfin [EAL options] -- [-i] [--cmdline-file FILE] [--duration S]
+ *
+ * Every probed ethdev port gets one rx/tx queue pair per worker lcore. The main lcore runs the
+ * prompt (or waits for the duration) while the workers poll; with a single lcore, the main
+ * lcore polls itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+
+#include "sf_app.h"
+
+struct sf_app sf_app;
+
+#define SF_MBUFS_PER_QUEUE 4096
+#define SF_MBUF_CACHE 256
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- [options]\n"
+	       "  -i, --interactive      open the synfin> prompt\n"
+	       "  --cmdline-file FILE    run the commands of FILE first (see config/)\n"
+	       "  --duration S           run S seconds without a prompt, then print a final report\n"
+	       "  -h, --help             this text\n",
+	       prog);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"interactive", no_argument, NULL, 'i'},
+		{"cmdline-file", required_argument, NULL, 'f'},
+		{"duration", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+	char *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "ih", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			sf_app.interactive = true;
+			break;
+		case 'f':
+			sf_app.cmdline_file = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			sf_app.duration_s = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno || *end || sf_app.duration_s == 0) {
+				printf("--duration: a whole number of seconds > 0, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+		default:
+			usage(argv[0]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		printf("unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+void sf_app_start(void)
+{
+	if (sf_run.running) {
+		printf("Packet processing already started\n");
+		return;
+	}
+	sf_app.start_tsc = rte_rdtsc();
+	__atomic_store_n(&sf_run.running, true, __ATOMIC_RELEASE);
+	printf("Packet processing started on %u worker lcore(s), %u port(s)\n", sf_app.nb_workers,
+	       sf_app.nb_ports);
+}
+
+void sf_app_stop(void)
+{
+	if (!sf_run.running) {
+		printf("Packet processing not started\n");
+		return;
+	}
+	__atomic_store_n(&sf_run.running, false, __ATOMIC_RELEASE);
+	printf("Packet processing stopped after %.1f s\n",
+	       (double)(rte_rdtsc() - sf_app.start_tsc) / (double)rte_get_tsc_hz());
+}
+
+void sf_app_quit(void)
+{
+	__atomic_store_n(&sf_run.running, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&sf_run.quit, true, __ATOMIC_RELEASE);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	sf_app_quit();
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked prompt read returns and ends */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void setup_ports_and_workers(void)
+{
+	unsigned int lcore, nb_lcores = rte_lcore_count();
+	uint16_t port_id;
+	struct sf_port *ports[SF_PORT_MAX];
+
+	sf_app.main_is_worker = nb_lcores == 1;
+	sf_app.nb_workers = sf_app.main_is_worker ? 1 : nb_lcores - 1;
+	if (sf_app.nb_workers > SF_MAX_LCORES)
+		rte_exit(EXIT_FAILURE, "at most %u worker lcores\n", SF_MAX_LCORES);
+	if (rte_eth_dev_count_avail() == 0)
+		rte_exit(EXIT_FAILURE, "no ports: give one with --vdev (net_tap, net_memif) or a NIC\n");
+	if (rte_eth_dev_count_avail() > SF_PORT_MAX)
+		rte_exit(EXIT_FAILURE, "at most %u ports\n", SF_PORT_MAX);
+
+	unsigned int nb_mbufs = SF_MBUFS_PER_QUEUE * sf_app.nb_workers * rte_eth_dev_count_avail();
+	sf_app.mp = rte_pktmbuf_pool_create("sf_mbufs", nb_mbufs, SF_MBUF_CACHE, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (sf_app.mp == NULL)
+		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool (%u mbufs): %s\n", nb_mbufs,
+			 rte_strerror(rte_errno));
+
+	RTE_ETH_FOREACH_DEV(port_id) {
+		struct sf_port *p = &sf_app.ports[sf_app.nb_ports];
+
+		if (sf_port_init(p, port_id, (uint16_t)sf_app.nb_workers, sf_app.mp) != 0)
+			rte_exit(EXIT_FAILURE, "port %u: set-up failed\n", port_id);
+		ports[sf_app.nb_ports++] = p;
+	}
+
+	unsigned int w = 0;
+	RTE_LCORE_FOREACH(lcore) {
+		if (!sf_app.main_is_worker && lcore == rte_get_main_lcore())
+			continue;
+		struct sf_lcore *lc = rte_zmalloc_socket("sf_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
+							 (int)rte_lcore_to_socket_id(lcore));
+		if (lc == NULL)
+			rte_exit(EXIT_FAILURE, "cannot allocate lcore %u state\n", lcore);
+		sf_lcore_init(lc, lcore, (uint16_t)w, ports, sf_app.nb_ports);
+		sf_app.workers[w++] = lc;
+	}
+}
+
+static void print_final_report(void)
+{
+	struct sf_lcore_stats sum;
+
+	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
+		struct rte_eth_stats s;
+
+		if (rte_eth_stats_get(sf_app.ports[i].port_id, &s) == 0)
+			printf("port %u: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
+			       " bytes, missed %" PRIu64 ", rx errors %" PRIu64 ", tx errors %" PRIu64 "\n",
+			       sf_app.ports[i].port_id, s.ipackets, s.ibytes, s.opackets, s.obytes,
+			       s.imissed, s.ierrors, s.oerrors);
+	}
+	sf_lcore_stats_sum(sf_app.workers, sf_app.nb_workers, &sum);
+	printf("lcore stats (all workers):\n");
+	sf_lcore_stats_print(&sum, stdout);
+	fflush(stdout);
+}
+
+/* The main lcore's loop: poll when it is the only lcore, watch the clock and the quit flag. */
+static void main_loop(void)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t deadline = sf_app.duration_s ? rte_rdtsc() + sf_app.duration_s * hz : UINT64_MAX;
+	uint64_t next_check = 0;
+
+	while (!sf_run.quit) {
+		if (sf_app.main_is_worker) {
+			if (sf_run.running)
+				sf_lcore_poll(sf_app.workers[0]);
+			else
+				rte_pause();
+		} else {
+			usleep(1000);
+		}
+		uint64_t now = rte_rdtsc();
+		if (now < next_check)
+			continue;
+		next_check = now + hz / 1000;
+		if (now >= deadline)
+			sf_app_quit();
+	}
+}
 
 int main(int argc, char **argv)
 {
-	if (rte_eal_init(argc, argv) < 0)
-		return 1;
-	return rte_eal_cleanup();
+	int n = rte_eal_init(argc, argv);
+
+	if (n < 0)
+		rte_exit(EXIT_FAILURE, "EAL initialisation failed\n");
+	if (parse_args(argc - n, argv + n) != 0)
+		rte_exit(EXIT_FAILURE, "bad options\n");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	install_signals();
+	setup_ports_and_workers();
+	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
+		sf_port_print_info(&sf_app.ports[i], stdout);
+
+	if (!sf_app.main_is_worker) {
+		for (unsigned int w = 0; w < sf_app.nb_workers; w++)
+			rte_eal_remote_launch(sf_lcore_loop, sf_app.workers[w], sf_app.workers[w]->lcore_id);
+	}
+	if (sf_app.cmdline_file && sf_cli_run_file(sf_app.cmdline_file) != 0)
+		sf_app_quit();
+	if (!sf_run.quit) {
+		if (sf_app.interactive) {
+			if (sf_cli_start_interactive() != 0)
+				sf_app_quit();
+		} else if (!sf_run.running) {
+			sf_app_start();
+		}
+	}
+	main_loop();
+
+	sf_cli_stop_interactive();
+	rte_eal_mp_wait_lcore();
+	/* Both ends of a memif must stop polling before either disconnects (PLATFORM.md). */
+	rte_delay_ms(200);
+	print_final_report();
+	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
+		sf_port_close(&sf_app.ports[i]);
+	rte_eal_cleanup();
+	return 0;
 }

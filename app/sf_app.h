@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_APP_H
+#define SF_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cmdline_parse.h>
+#include <rte_mempool.h>
+
+#include "sf_engine.h"
+#include "sf_port.h"
+
+/** The process: its ports, its workers and the options it was started with. */
+struct sf_app {
+	struct rte_mempool *mp;
+	uint16_t nb_ports;
+	struct sf_port ports[SF_PORT_MAX];
+	unsigned int nb_workers;
+	struct sf_lcore *workers[SF_MAX_LCORES];
+	bool main_is_worker; /**< a single lcore: the main lcore polls too */
+	uint64_t start_tsc;  /**< when `start` last ran */
+	/* options after "--" */
+	bool interactive;
+	const char *cmdline_file;
+	unsigned int duration_s;
+};
+
+extern struct sf_app sf_app;
+
+/** Start or stop polling on every worker (idempotent); print what happened. */
+void sf_app_start(void);
+void sf_app_stop(void);
+/** Ask the process to end (the `quit` command, SIGINT, SIGTERM, end of duration). */
+void sf_app_quit(void);
+
+/** A topic of CLI commands, for `help` and for assembling the cmdline context. */
+struct sf_cli_topic {
+	const char *name;
+	cmdline_parse_inst_t *const *cmds; /**< NULL-terminated */
+};
+
+extern const struct sf_cli_topic sf_cli_topic_port;
+extern const struct sf_cli_topic sf_cli_topic_run;
+
+/** Run the commands of @p path, printing their output; returns 0 or -errno. */
+int sf_cli_run_file(const char *path);
+/** Start the interactive prompt on a control thread; it calls sf_app_quit() when it ends. */
+int sf_cli_start_interactive(void);
+/** Restore the terminal if the prompt is still open. */
+void sf_cli_stop_interactive(void);
+/** Print every command with its grammar, by topic. */
+void sf_cli_help(void);
+
+/** Parse "<id>" or "all" against the ports; returns the port range [*first, *last) or -1. */
+int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last);
+
+#endif /* SF_APP_H */

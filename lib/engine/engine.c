@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "sf_engine.h"
+
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+struct sf_run sf_run;
+
+void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, struct sf_port **ports,
+		   uint16_t nb_ports)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->lcore_id = lcore_id;
+	lc->queue = queue;
+	lc->nb_ports = nb_ports;
+	for (uint16_t i = 0; i < nb_ports; i++)
+		lc->ports[i] = ports[i];
+}
+
+static void tx_flush(struct sf_lcore *lc, uint16_t pi)
+{
+	struct sf_txbuf *tb = &lc->tx[pi];
+	uint16_t sent;
+
+	if (tb->n == 0)
+		return;
+	sent = rte_eth_tx_burst(lc->ports[pi]->port_id, lc->queue, tb->pkts, tb->n);
+	/* Sent mbufs belong to the PMD now; count bytes from the ones still ours. */
+	if (unlikely(sent < tb->n)) {
+		/* A full ring: free what the port did not take, so nothing leaks (l3fwd send_burst). */
+		for (uint16_t i = sent; i < tb->n; i++)
+			tb->bytes -= tb->pkts[i]->pkt_len;
+		lc->stats.tx_full += tb->n - sent;
+		rte_pktmbuf_free_bulk(&tb->pkts[sent], tb->n - sent);
+	}
+	lc->stats.tx_pkts += sent;
+	lc->stats.tx_bytes += tb->bytes;
+	tb->n = 0;
+	tb->bytes = 0;
+}
+
+static inline void tx_enqueue(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint32_t len)
+{
+	struct sf_txbuf *tb = &lc->tx[pi];
+
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	tb->bytes += len;
+	tb->pkts[tb->n++] = m;
+	if (tb->n == SF_BURST)
+		tx_flush(lc, pi);
+}
+
+static inline bool arp_is_request(const uint8_t *frame, const struct sf_pkt *pkt)
+{
+	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(frame + pkt->l3_off);
+
+	return arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST);
+}
+
+void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
+{
+	struct sf_port *p = lc->ports[pi];
+	struct sf_lcore_stats *st = &lc->stats;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t ol = m->ol_flags;
+	struct sf_rx_csum hw = {
+		.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD,
+		.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+	};
+	struct sf_pkt pkt;
+	struct sf_tcp_seg seg;
+	struct sf_flow_key key;
+	enum sf_drop_reason why;
+	uint32_t len;
+
+	st->rx_pkts++;
+	st->rx_bytes += m->pkt_len;
+	if (unlikely(m->nb_segs != 1)) {
+		st->multiseg++;
+		goto drop;
+	}
+	why = sf_net_classify(frame, m->data_len, &hw, &pkt, &seg, &key);
+	if (unlikely(why != SF_DROP_NONE)) {
+		st->drops[why]++;
+		goto drop;
+	}
+	switch (pkt.kind) {
+	case SF_PKT_ARP: {
+		uint32_t tip = sf_net_arp_target(frame, &pkt);
+
+		if (!arp_is_request(frame, &pkt)) {
+			st->arp_ignored++;
+			goto drop;
+		}
+		if (!sf_port_has_addr(p, SF_AF_INET, (const uint8_t *)&tip)) {
+			st->not_ours++;
+			goto drop;
+		}
+		len = sf_net_arp_reply(frame, &pkt, (const struct sf_mac *)&p->mac);
+		st->arp_replies++;
+		break;
+	}
+	case SF_PKT_ICMP4_ECHO: {
+		uint32_t dst = sf_net_ip4_dst(frame, &pkt);
+
+		if (!sf_port_has_addr(p, SF_AF_INET, (const uint8_t *)&dst)) {
+			st->not_ours++;
+			goto drop;
+		}
+		len = sf_net_icmp4_echo_reply(frame, &pkt);
+		st->icmp4_replies++;
+		break;
+	}
+	case SF_PKT_ICMP6_ECHO:
+		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ip6_dst(frame, &pkt))) {
+			st->not_ours++;
+			goto drop;
+		}
+		len = sf_net_icmp6_echo_reply(frame, &pkt);
+		st->icmp6_replies++;
+		break;
+	case SF_PKT_ND_NS:
+		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ns_target(frame, &pkt))) {
+			st->not_ours++;
+			goto drop;
+		}
+		len = sf_net_nd_na_reply(frame, &pkt, m->data_len + rte_pktmbuf_tailroom(m),
+					 (const struct sf_mac *)&p->mac);
+		if (unlikely(len == 0)) {
+			st->nd_no_room++;
+			goto drop;
+		}
+		st->nd_replies++;
+		break;
+	case SF_PKT_ND_NA:
+		st->na_ignored++;
+		goto drop;
+	default: /* TCP: served once the TCP engine is wired in */
+		st->tcp_unhandled++;
+		goto drop;
+	}
+	/* The reply is the received mbuf, rewritten: drop any rx metadata the tx path could misread. */
+	m->ol_flags = 0;
+	tx_enqueue(lc, pi, m, len);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+unsigned int sf_lcore_poll(struct sf_lcore *lc)
+{
+	struct rte_mbuf *pkts[SF_BURST];
+	uint64_t start = rte_rdtsc();
+	unsigned int total = 0;
+
+	for (uint16_t pi = 0; pi < lc->nb_ports; pi++) {
+		uint16_t n = rte_eth_rx_burst(lc->ports[pi]->port_id, lc->queue, pkts, SF_BURST);
+
+		if (n == 0)
+			continue;
+		total += n;
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			sf_lcore_handle(lc, pi, pkts[i]);
+		}
+		tx_flush(lc, pi);
+	}
+	if (total) {
+		lc->stats.busy_polls++;
+		lc->stats.busy_cycles += rte_rdtsc() - start;
+	} else {
+		lc->stats.idle_polls++;
+	}
+	return total;
+}
+
+int sf_lcore_loop(void *arg)
+{
+	struct sf_lcore *lc = arg;
+
+	while (!sf_run.quit) {
+		if (!sf_run.running) {
+			rte_pause();
+			continue;
+		}
+		sf_lcore_poll(lc);
+	}
+	return 0;
+}
+
+void sf_lcore_stats_sum(struct sf_lcore *const *lcs, unsigned int n, struct sf_lcore_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sf_lcore_stats *s = &lcs[i]->stats;
+#define SF_COUNTER_SUM(name) out->name += s->name;
+		SF_LCORE_COUNTERS(SF_COUNTER_SUM)
+#undef SF_COUNTER_SUM
+		for (unsigned int r = 0; r < SF_DROP__COUNT; r++)
+			out->drops[r] += s->drops[r];
+	}
+}
+
+void sf_lcore_stats_clear(struct sf_lcore *lc)
+{
+	memset(&lc->stats, 0, sizeof(lc->stats));
+}
+
+void sf_lcore_stats_print(const struct sf_lcore_stats *s, FILE *f)
+{
+#define SF_COUNTER_PRINT(name) fprintf(f, "  %-16s %" PRIu64 "\n", #name ":", s->name);
+	SF_LCORE_COUNTERS(SF_COUNTER_PRINT)
+#undef SF_COUNTER_PRINT
+	for (unsigned int r = 1; r < SF_DROP__COUNT; r++)
+		if (s->drops[r])
+			fprintf(f, "  drop_%-11s %" PRIu64 "\n", sf_drop_reason_name(r), s->drops[r]);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_ENGINE_H
+#define SF_ENGINE_H
+
+/**
+ * @file
+ * lib/engine: the per-lcore run-to-completion loop. Each worker lcore polls queue q of every
+ * port, classifies each frame, answers it in place in the received mbuf and sends it back.
+ * Everything a worker touches on the hot path lives in its own struct sf_lcore.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "sf_net.h"
+#include "sf_port.h"
+
+#define SF_BURST 32
+#define SF_MAX_LCORES 64
+
+/** Per-lcore counters, written only by their lcore, read by the main lcore without locks. */
+#define SF_LCORE_COUNTERS(X)                                                                   \
+	X(rx_pkts)                                                                             \
+	X(rx_bytes)                                                                            \
+	X(tx_pkts)                                                                             \
+	X(tx_bytes)                                                                            \
+	X(tx_full)       /* frames freed because the tx ring had no room */                    \
+	X(arp_replies)                                                                         \
+	X(icmp4_replies)                                                                       \
+	X(icmp6_replies)                                                                       \
+	X(nd_replies)                                                                          \
+	X(not_ours)      /* valid ARP, ND, ICMP or TCP for an address that is not ours */      \
+	X(arp_ignored)   /* ARP replies and gratuitous ARP: nothing to answer */               \
+	X(na_ignored)    /* neighbour advertisements: nothing to answer */                     \
+	X(multiseg)      /* chained mbufs on rx: not parsed */                                 \
+	X(tcp_unhandled) /* TCP for us while no TCP engine runs */                             \
+	X(nd_no_room)    /* NA did not fit in the mbuf */                                      \
+	X(busy_cycles)   /* TSC cycles spent in polls that received frames */                  \
+	X(idle_polls)    /* polls that received nothing */                                     \
+	X(busy_polls)
+
+struct sf_lcore_stats {
+#define SF_COUNTER_FIELD(name) uint64_t name;
+	SF_LCORE_COUNTERS(SF_COUNTER_FIELD)
+#undef SF_COUNTER_FIELD
+	uint64_t drops[SF_DROP__COUNT]; /**< malformed or unwanted frames, by reason */
+} __rte_cache_aligned;
+
+/** Pending transmissions for one port, flushed after every rx burst. */
+struct sf_txbuf {
+	uint16_t n;
+	uint32_t bytes; /**< sum of pkt_len of the pending frames */
+	struct rte_mbuf *pkts[SF_BURST];
+};
+
+/** All of one worker's state, cache aligned, indexed by worker number. */
+struct sf_lcore {
+	unsigned int lcore_id;
+	uint16_t queue;        /**< the rx/tx queue this lcore owns on every port */
+	uint16_t nb_ports;
+	struct sf_port *ports[SF_PORT_MAX];
+	struct sf_txbuf tx[SF_PORT_MAX];
+	struct sf_lcore_stats stats;
+} __rte_cache_aligned;
+
+/** Shared run control: written by the main lcore, polled by workers. */
+struct sf_run {
+	volatile bool running; /**< poll the ports (start/stop) */
+	volatile bool quit;    /**< leave the loop for good */
+};
+
+extern struct sf_run sf_run;
+
+/** Prepare worker @p w of the lcore: queue number @p queue on each of the @p nb_ports ports. */
+void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, struct sf_port **ports,
+		   uint16_t nb_ports);
+
+/** The worker loop; @p arg is a struct sf_lcore. Returns when sf_run.quit is set. */
+int sf_lcore_loop(void *arg);
+
+/**
+ * Run one poll of every port: rx burst, handle, tx. Exposed so the main lcore can poll
+ * when it is the only lcore, and so tests can drive the loop. Returns frames received.
+ */
+unsigned int sf_lcore_poll(struct sf_lcore *lc);
+
+/** Handle one received frame from @p port (classify, answer in place or drop). */
+void sf_lcore_handle(struct sf_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
+
+/** Sum @p n lcores' counters into @p out (main lcore, no locks: counters are monotonic). */
+void sf_lcore_stats_sum(struct sf_lcore *const *lcs, unsigned int n, struct sf_lcore_stats *out);
+
+/** Zero the counters of one lcore (racy by design: used by `clear` while stopped or running). */
+void sf_lcore_stats_clear(struct sf_lcore *lc);
+
+/** Print counters, drops by reason included, skipping zero drop reasons. */
+void sf_lcore_stats_print(const struct sf_lcore_stats *s, FILE *f);
+
+#endif /* SF_ENGINE_H */
