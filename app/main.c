@@ -227,8 +227,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
 	setup_ports_and_workers();
-	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
+	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
+		/* A NIC takes a moment; memif waits for its peer; a tap moved away reads down. */
+		if (!sf_port_wait_link(&sf_app.ports[i], 1000))
+			printf("port %u: link still down after 1 s, going on\n", sf_app.ports[i].port_id);
 		sf_port_print_info(&sf_app.ports[i], stdout);
+	}
 
 	if (!sf_app.main_is_worker) {
 		for (unsigned int w = 0; w < sf_app.nb_workers; w++)
