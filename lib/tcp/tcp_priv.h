@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_TCP_PRIV_H
+#define SF_TCP_PRIV_H
+
+/*
+ * lib/tcp internals shared by its source files: state sets, clocks, the one state setter,
+ * segment builders and the timer reconciliation. Not for other modules.
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
+#include "sf_tcp.h"
+
+/* ---- state sets (one AND each) ---- */
+
+#define TCPF_SYNC_RECV (SF_TCPF(SF_TCP_SYN_RECEIVED) | SF_TCPF(SF_TCP_ESTABLISHED) |             \
+			SF_TCPF(SF_TCP_FIN_WAIT_1) | SF_TCPF(SF_TCP_FIN_WAIT_2) |                  \
+			SF_TCPF(SF_TCP_CLOSE_WAIT) | SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))
+/** States whose queued data and FIN still go out (the stream continues after close). */
+#define TCPF_SENDING   (SF_TCPF(SF_TCP_ESTABLISHED) | SF_TCPF(SF_TCP_CLOSE_WAIT) |                \
+			SF_TCPF(SF_TCP_FIN_WAIT_1) | SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))
+/** States that take the peer's data (its FIN not yet received). */
+#define TCPF_RECEIVING (SF_TCPF(SF_TCP_ESTABLISHED) | SF_TCPF(SF_TCP_FIN_WAIT_1) |                \
+			SF_TCPF(SF_TCP_FIN_WAIT_2))
+/** States where the application may still queue data. */
+#define TCPF_CAN_QUEUE (SF_TCPF(SF_TCP_SYN_SENT) | SF_TCPF(SF_TCP_SYN_RECEIVED) |                 \
+			SF_TCPF(SF_TCP_ESTABLISHED) | SF_TCPF(SF_TCP_CLOSE_WAIT))
+/** States where the peer may hold state that a RST should clear (RFC 9293 3.10.5). */
+#define TCPF_ABORT_RST (SF_TCPF(SF_TCP_SYN_RECEIVED) | SF_TCPF(SF_TCP_ESTABLISHED) |              \
+			SF_TCPF(SF_TCP_FIN_WAIT_1) | SF_TCPF(SF_TCP_FIN_WAIT_2) |                  \
+			SF_TCPF(SF_TCP_CLOSE_WAIT))
+
+/** Length of the timestamp option as it sits in a segment (with its two NOPs). */
+#define TCP_TS_OPT_LEN 12
+/** Smallest MSS we take from a peer: a tiny one would make every segment header-only. */
+#define TCP_MSS_FLOOR 64
+/** RFC 9293 3.7.1: the MSS to assume when a SYN carries none. */
+#define TCP_MSS_DEFAULT_4 536
+#define TCP_MSS_DEFAULT_6 1220
+/** RFC 7323 2.3: larger shifts are clamped to 14. */
+#define TCP_WSCALE_MAX 14
+/** A congestion window never grows past this (keeps the arithmetic far from wrapping). */
+#define TCP_CWND_MAX (1u << 30)
+
+/* ---- clocks ---- */
+
+/** Milliseconds of the caller's microsecond clock (a constant divisor: multiply and shift). */
+static inline uint32_t tcp_ms(uint64_t now_us)
+{
+	return (uint32_t)(now_us / 1000);
+}
+
+/** Our TSval for this connection now (RFC 7323 5.4: clock plus per-connection offset). */
+static inline uint32_t tcp_tsval(const struct sf_tcb *tcb, uint64_t now_us)
+{
+	return tcp_ms(now_us) + tcb->ts_offset;
+}
+
+/** End of everything we have to send: the stream, plus the FIN when the application closed. */
+static inline uint32_t tcp_send_end(const struct sf_tcb *tcb)
+{
+	return tcb->snd_end + ((tcb->flags & SF_TCB_FIN_QUEUED) ? 1u : 0u);
+}
+
+/** True once our FIN is acknowledged. */
+static inline bool tcp_fin_acked(const struct sf_tcb *tcb)
+{
+	return (tcb->flags & SF_TCB_FIN_QUEUED) && tcb->snd_una == tcb->snd_end + 1;
+}
+
+static inline uint32_t tcp_min32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint32_t tcp_max32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
+/* ---- shared helpers (tcp_ctx.c, tcp_output.c, tcp_input.c) ---- */
+
+/** The one place a TCB's state changes: keeps the per-state gauges true. */
+void tcp_set_state(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, enum sf_tcp_state to);
+
+/** Enter CLOSED: gauges, counter, events (SF_TCP_EV_CLOSED | @p ev), timer cancelled. */
+void tcp_to_closed(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, uint16_t ev);
+
+/** RFC 5961 7: may a challenge ACK go now? Counts sent or suppressed. */
+bool tcp_challenge_ack_allowed(struct sf_tcp_ctx *ctx, uint64_t now_us);
+
+/** Next free segment slot of @p out, cleared, or NULL when full. */
+static inline struct sf_tcp_out_seg *tcp_out_push(struct sf_tcp_out *out)
+{
+	struct sf_tcp_out_seg *s;
+
+	if (unlikely(out->nseg >= SF_TCP_OUT_SEGS))
+		return NULL;
+	s = &out->seg[out->nseg++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+/** Append a RST (with ACK when @p flags has it) and count why. */
+void tcp_emit_rst(struct sf_tcp_ctx *ctx, struct sf_tcp_out *out, uint32_t seq, uint32_t ack,
+		  uint8_t flags, enum sf_tcp_rst_tx why);
+
+/** Initialise every field of @p tcb but the timer node and the engine's word. */
+void tcp_tcb_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t iss, uint32_t ts_offset);
+
+/** Take the options of a SYN or SYN-ACK (RFC 9293 3.7.1, RFC 7323, RFC 2018), set MSS and cwnd. */
+void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+		     const struct sf_tcp_seg *seg);
+
+/** Take one RTT sample in ms into the estimator and recompute the RTO (RFC 6298 2). */
+void tcp_rtt_update(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t rtt);
+
+/** Initial congestion window once the MSS is known (RFC 6928 / RFC 5681 3.1). */
+void tcp_cwnd_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb);
+
+/** Bring the timer in line with what the TCB now needs; @p restart re-arms even an unchanged kind. */
+void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool restart);
+
+/** sf_tcp_output() with @p force: send one segment even when SWS avoidance would wait. */
+void tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, struct sf_tcp_out *out,
+		bool force);
+
+/** Fill a TIME-WAIT compact state from a TCB (one home for what TIME-WAIT keeps). */
+void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw);
+
+/** The TIME-WAIT decision, for both the TCB and the compact form. */
+enum sf_tcp_tw_verdict tcp_tw_decide(struct sf_tcp_ctx *ctx, struct sf_tw_state *tw, uint32_t ts_offset,
+				     const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out);
+
+#endif /* SF_TCP_PRIV_H */
