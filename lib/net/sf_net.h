@@ -27,7 +27,7 @@
 	X(ARP_OP, "arp_op")               /* neither request nor reply */              \
 	X(IP4_SHORT, "ip4_short")                                                      \
 	X(IP4_VERSION, "ip4_version")                                                  \
-	X(IP4_IHL, "ip4_ihl")             /* IHL < 5 or past the total length */       \
+	X(IP4_IHL, "ip4_ihl")             /* IHL < 5: shorter than the fixed header */ \
 	X(IP4_TOTLEN, "ip4_totlen")       /* total length past the frame or < IHL */   \
 	X(IP4_CSUM, "ip4_csum")                                                        \
 	X(IP4_FRAGMENT, "ip4_fragment")   /* MF set or offset != 0: no reassembly */   \
@@ -137,22 +137,27 @@ struct sf_pkt {
 	uint16_t l3_off;       /**< IPv4/IPv6/ARP header */
 	uint16_t l4_off;       /**< TCP/ICMP/ICMPv6 header */
 	uint16_t l4_len;       /**< TCP: header length with options; ICMP: whole message */
-	uint16_t payload_off;  /**< TCP payload */
+	uint16_t payload_off;  /**< TCP payload; ICMP/ICMPv6: past the 8-byte echo or 24-byte ND header */
 	uint16_t l3_end;       /**< end of the IP datagram (frames may carry Ethernet padding) */
 };
 
 /** Checksum verification policy for sf_net_classify(). */
 struct sf_rx_csum {
 	bool ip4_ok;   /**< hardware already verified the IPv4 header checksum as good */
-	bool l4_ok;    /**< hardware already verified the TCP/ICMP checksum as good */
+	bool l4_ok;    /**< hardware already verified the TCP checksum as good (ICMP is always
+			    verified in software: NICs do not check it) */
 };
 
 /**
  * Validate and classify one frame: Ethernet (one optional 802.1Q tag), then ARP, IPv4 or IPv6,
  * then ICMP, ICMPv6 (echo, NS, NA) or TCP. Checksums are verified in software unless @p hw says
- * the port already did. TCP frames also get their segment parsed into @p seg (may be NULL for
- * other kinds) and their key into @p key (local = destination of the frame).
- * @return SF_DROP_NONE and @p pkt filled, or the reason the frame must be dropped.
+ * the port already did (@p hw may be NULL: verify everything). TCP frames also get their segment
+ * parsed into @p seg and their key into @p key (local = destination of the frame); either may be
+ * NULL, and neither is written for other kinds. Bytes after the IP datagram (Ethernet padding)
+ * are ignored, as is anything past 65535 bytes. Checks run from the outer header inwards and the
+ * first failure is returned, so a frame has exactly one reason.
+ * @return SF_DROP_NONE and @p pkt filled, or the reason the frame must be dropped (@p pkt then
+ * holds what was parsed so far and must not be used).
  */
 enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
@@ -160,11 +165,101 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 /**
  * Parse TCP options from @p opt (length @p len, the header past its 20 fixed bytes).
  * EOL ends the list, NOP is skipped, unknown kinds are skipped and counted; a length of 0 or 1,
- * one that runs past the header, or a wrong length for a known kind rejects the segment.
+ * one that runs past the header (or a kind byte with no room for its length), or a wrong length
+ * for a known kind rejects the segment. @p out is cleared first; a repeated option overwrites
+ * the earlier one.
+ * @return SF_DROP_NONE or SF_DROP_TCP_OPT_LEN.
  */
 enum sf_drop_reason sf_tcp_opts_parse(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out);
 
+/* ---- header layouts: sizes, type codes and field offsets (bytes from each header's start) ---- */
+
+#define SF_ETH_HLEN       14  /**< destination, source, EtherType */
+#define SF_VLAN_HLEN      4   /**< one 802.1Q tag: TPID is the outer EtherType, then TCI and inner type */
+#define SF_ARP_LEN        28  /**< Ethernet/IPv4 ARP body */
+#define SF_IP4_HLEN       20  /**< IPv4 header without options */
+#define SF_IP6_HLEN       40
+#define SF_TCP_HLEN       20  /**< TCP header without options */
+#define SF_TCP_OPT_MAX    40  /**< data offset 15 words minus the fixed header */
+#define SF_ICMP_ECHO_HLEN 8   /**< type, code, checksum, identifier, sequence (ICMP and ICMPv6) */
+#define SF_ND_HLEN        24  /**< NS/NA up to and including the target address */
+#define SF_ND_OPT_LLA_LEN 8   /**< source/target link-layer address option for Ethernet */
+
+#define SF_ETHERTYPE_IP4  0x0800
+#define SF_ETHERTYPE_ARP  0x0806
+#define SF_ETHERTYPE_VLAN 0x8100
+#define SF_ETHERTYPE_IP6  0x86dd
+#define SF_ETHERTYPE_QINQ 0x88a8 /**< 802.1ad service tag: always a stacked tag to us */
+
+#define SF_IPPROTO_ICMP   1
+#define SF_IPPROTO_TCP    6
+#define SF_IPPROTO_ICMPV6 58
+
+#define SF_ICMP_ECHO_REPLY    0
+#define SF_ICMP_ECHO_REQUEST  8
+#define SF_ICMP6_ECHO_REQUEST 128
+#define SF_ICMP6_ECHO_REPLY   129
+#define SF_ICMP6_ND_NS        135
+#define SF_ICMP6_ND_NA        136
+
+/** NA flags, first byte after the checksum (RFC 4861 4.4). */
+#define SF_ND_NA_ROUTER    0x80
+#define SF_ND_NA_SOLICITED 0x40
+#define SF_ND_NA_OVERRIDE  0x20
+
+/** ND option types (RFC 4861 4.6). */
+#define SF_ND_OPT_SLLA 1
+#define SF_ND_OPT_TLLA 2
+
+#define SF_IP4_OFF_TOTLEN 2
+#define SF_IP4_OFF_FRAG   6  /**< flags and fragment offset */
+#define SF_IP4_OFF_TTL    8
+#define SF_IP4_OFF_PROTO  9
+#define SF_IP4_OFF_CSUM   10
+#define SF_IP4_OFF_SRC    12
+#define SF_IP4_OFF_DST    16
+
+#define SF_IP6_OFF_PLEN   4
+#define SF_IP6_OFF_NXT    6
+#define SF_IP6_OFF_HLIM   7
+#define SF_IP6_OFF_SRC    8
+#define SF_IP6_OFF_DST    24
+
+#define SF_TCP_OFF_SPORT  0
+#define SF_TCP_OFF_DPORT  2
+#define SF_TCP_OFF_SEQ    4
+#define SF_TCP_OFF_ACK    8
+#define SF_TCP_OFF_DOFF   12 /**< data offset in the high nibble */
+#define SF_TCP_OFF_FLAGS  13
+#define SF_TCP_OFF_WND    14
+#define SF_TCP_OFF_CSUM   16
+#define SF_TCP_OFF_URP    18
+
+/** TCP option kinds (RFC 9293 3.2, RFC 7323, RFC 2018). */
+#define SF_TCPOPT_EOL       0
+#define SF_TCPOPT_NOP       1
+#define SF_TCPOPT_MSS       2
+#define SF_TCPOPT_WSCALE    3
+#define SF_TCPOPT_SACK_PERM 4
+#define SF_TCPOPT_SACK      5
+#define SF_TCPOPT_TS        8
+
 /* ---- checksums (RFC 1071, incremental update RFC 1624) ---- */
+
+/*
+ * Byte order: all sums here add 16-bit words loaded in the machine's own order straight from
+ * the frame ("memory order"). RFC 1071 2(B): the one's-complement sum is byte-order independent,
+ * so a finished checksum is stored with memcpy as is, and the 16/32-bit values passed to the
+ * update helpers are raw loads of the fields, never byte-swapped. Only lengths and protocol
+ * numbers passed as integers are in host order.
+ *
+ * Swapping the source and destination addresses (or ports) never changes a sum: one's-complement
+ * addition commutes. A reply that swaps them updates its checksums only for fields whose value
+ * changes (TTL, type, flags, sequence numbers).
+ *
+ * Partial sums chain (sf_csum_partial(b, n, sf_csum_partial(a, m, 0))) when every piece but the
+ * last has an even length, since each piece's words are counted from its own first byte.
+ */
 
 /** 32-bit one's-complement partial sum of @p len bytes added to @p sum (not folded). */
 uint32_t sf_csum_partial(const void *buf, uint32_t len, uint32_t sum);
@@ -180,7 +275,11 @@ uint16_t sf_csum_ip4_hdr(const void *hdr, uint32_t hdr_len);
 /** Partial sum of the IPv4/IPv6 pseudo-header for an L4 length (host order) and protocol. */
 uint32_t sf_csum_ip4_pseudo(const void *ip4_hdr, uint32_t l4_len, uint8_t proto);
 uint32_t sf_csum_ip6_pseudo(const void *ip6_hdr, uint32_t l4_len, uint8_t proto);
-/** Full TCP/ICMPv6 checksum over pseudo-header and @p l4 (its checksum field taken as zero). */
+/**
+ * Full TCP/ICMPv6 checksum over pseudo-header and @p l4 (its checksum field taken as zero: the
+ * field of TCP, UDP, ICMPv6 is located by @p proto, so callers need not clear it first).
+ * The result is ready to store; a zero result is left as zero (valid for TCP, RFC 9293 3.1).
+ */
 uint16_t sf_csum_l4_ip4(const void *ip4_hdr, const void *l4, uint32_t l4_len, uint8_t proto);
 uint16_t sf_csum_l4_ip6(const void *ip6_hdr, const void *l4, uint32_t l4_len, uint8_t proto);
 /** RFC 1624 eqn. 3: new checksum after a 16-bit field changed from @p old to @p new. */
@@ -189,6 +288,29 @@ static inline uint16_t sf_csum_update16(uint16_t csum, uint16_t old, uint16_t ne
 	uint32_t s = (uint16_t)~csum + (uint32_t)(uint16_t)~old + new_;
 	return (uint16_t)~sf_csum_fold(s);
 }
+/**
+ * RFC 1624 eqn. 3 for a 32-bit field (a sequence or acknowledgment number, an IPv4 address):
+ * new checksum after the field changed from @p old to @p new_ (raw loads, memory order).
+ */
+static inline uint16_t sf_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
+{
+	uint64_t s = (uint64_t)(uint16_t)~csum + (uint32_t)~old + new_;
+
+	s = (s & 0xffffffffu) + (s >> 32);
+	return (uint16_t)~sf_csum_fold((uint32_t)s);
+}
+/**
+ * One's-complement sum of two partial sums, e.g. a header's with a prebuilt body's sum computed
+ * once at start (the body must start at an even offset from the summed header).
+ */
+static inline uint32_t sf_csum_add(uint32_t a, uint32_t b)
+{
+	uint64_t s = (uint64_t)a + b;
+
+	return (uint32_t)((s & 0xffffffffu) + (s >> 32));
+}
+/** ICMPv4 checksum of a whole message (RFC 792: no pseudo-header; checksum field taken as zero). */
+uint16_t sf_csum_icmp4(const void *icmp, uint32_t len);
 
 /* ---- in-place replies: the received frame becomes the answer ---- */
 
@@ -198,28 +320,83 @@ struct sf_mac {
 };
 
 /**
- * Turn an ARP request for one of our addresses into the reply, in place.
- * The caller has checked the target address is ours. Returns the new frame length.
+ * Turn an ARP request for one of our addresses into the reply, in place (RFC 826): opcode 2,
+ * we become the sender (@p our_mac, the requested address), the requester the target, and the
+ * Ethernet header goes from @p our_mac to the requester's hardware address. An 802.1Q tag
+ * stays as it came. The caller has checked the target address is ours.
+ * @return the new frame length (ARP body end: Ethernet padding is left to the NIC).
  */
 uint32_t sf_net_arp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_mac *our_mac);
-/** Turn an ICMPv4 echo request into the echo reply, in place (incremental checksums). */
+/**
+ * Turn an ICMPv4 echo request (SF_PKT_ICMP4_ECHO) into the echo reply, in place: MACs and
+ * addresses swapped, type 0, TTL 64, IPv4 and ICMP checksums updated incrementally (RFC 1624),
+ * never re-summed. The caller has checked the destination is one of our unicast addresses.
+ * @return the new frame length (end of the IP datagram).
+ */
 uint32_t sf_net_icmp4_echo_reply(uint8_t *frame, const struct sf_pkt *pkt);
-/** Turn an ICMPv6 echo request into the echo reply, in place. */
+/**
+ * Turn an ICMPv6 echo request (SF_PKT_ICMP6_ECHO) into the echo reply, in place: MACs and
+ * addresses swapped, type 129, hop limit 64, checksum updated incrementally. The caller has
+ * checked the destination is one of our unicast addresses.
+ * @return the new frame length (end of the IP datagram).
+ */
 uint32_t sf_net_icmp6_echo_reply(uint8_t *frame, const struct sf_pkt *pkt);
 /**
- * Turn a neighbour solicitation for one of our addresses into a solicited advertisement
- * (S and O flags, target link-layer address option), in place. The frame grows when the NS
- * had no source link-layer option: @p room is how many bytes the buffer holds from @p frame.
- * Returns the new frame length, or 0 when it does not fit.
+ * Turn a neighbour solicitation (SF_PKT_ND_NS) for one of our addresses into the advertisement,
+ * in place (RFC 4861 7.2.4): source = the target, hop limit 255, O flag, a target link-layer
+ * address option with @p our_mac, full checksum. Solicited (S flag) and unicast to the NS source
+ * (Ethernet: to the NS's Ethernet source); for DAD (NS from ::) S is clear and the NA goes to
+ * all-nodes ff02::1 (33:33:00:00:00:01). The NA is always 32 bytes, so the frame grows when the
+ * NS had no option: @p room is how many bytes the buffer holds from @p frame.
+ * @return the new frame length, or 0 (frame untouched) when it does not fit.
  */
 uint32_t sf_net_nd_na_reply(uint8_t *frame, const struct sf_pkt *pkt, uint32_t room,
 			    const struct sf_mac *our_mac);
 
-/** Target protocol address of an ARP frame (network order) and the NS target address. */
+/** Target protocol address of an ARP frame, as its 4 bytes lie in the frame (network order). */
 uint32_t sf_net_arp_target(const uint8_t *frame, const struct sf_pkt *pkt);
+/** Target address of a classified NS or NA: 16 bytes inside @p frame. */
 const uint8_t *sf_net_ns_target(const uint8_t *frame, const struct sf_pkt *pkt);
-/** Destination IP address of an IPv4 / IPv6 frame. */
+/** Destination address of an IPv4 frame, as its 4 bytes lie in the frame (network order). */
 uint32_t sf_net_ip4_dst(const uint8_t *frame, const struct sf_pkt *pkt);
+/** Destination address of an IPv6 frame: 16 bytes inside @p frame. */
 const uint8_t *sf_net_ip6_dst(const uint8_t *frame, const struct sf_pkt *pkt);
+
+/* ---- RSS: the Toeplitz hash NICs use to pick an rx queue ---- */
+
+/** Length of an RSS key for IPv4 and IPv6 4-tuples (36 bytes of input need 36 + 4 key bytes). */
+#define SF_RSS_KEY_LEN 40
+
+/**
+ * 0x6d5a repeated: a key with a 16-bit period makes the hash symmetric,
+ * hash(src, dst, sport, dport) == hash(dst, src, dport, sport), so both directions of a
+ * connection land on the same queue (Woo and Park, "Scalable TCP Session Monitoring with
+ * Symmetric Receive-side Scaling").
+ */
+extern const uint8_t sf_rss_sym_key[SF_RSS_KEY_LEN];
+
+/**
+ * Toeplitz hash of @p len bytes of @p data under @p key (Microsoft RSS specification): for every
+ * set input bit i, counted from the most significant bit of data[0], XOR in the 32 key bits
+ * starting at key bit i. Key bits past @p key_len count as zero.
+ */
+uint32_t sf_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *data, uint32_t len);
+
+/**
+ * RSS hash of a TCP/IPv4 4-tuple in NIC field order: source address, destination address,
+ * source port, destination port. Addresses and ports in network order; @p key has
+ * SF_RSS_KEY_LEN bytes.
+ */
+uint32_t sf_rss_hash_tcp4(const uint8_t *key, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			  uint16_t dport);
+/** RSS hash of a TCP/IPv6 4-tuple, same order; 16-byte addresses, ports in network order. */
+uint32_t sf_rss_hash_tcp6(const uint8_t *key, const uint8_t *saddr, const uint8_t *daddr,
+			  uint16_t sport, uint16_t dport);
+/**
+ * RSS hash the NIC computes for a frame arriving on flow @p k: the peer (raddr, rport) is the
+ * source, we (laddr, lport) are the destination. A client picks local ports with it so that
+ * the replies hash to its own queue.
+ */
+uint32_t sf_rss_hash_flow(const uint8_t *key, const struct sf_flow_key *k);
 
 #endif /* SF_NET_H */

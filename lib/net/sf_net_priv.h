@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_NET_PRIV_H
+#define SF_NET_PRIV_H
+
+/*
+ * lib/net internals: unaligned loads and stores, and the checksum loop the exported functions and
+ * the classifier share. Frames put IP headers at offset 14 or 18, so no field is reliably
+ * aligned: every access goes through memcpy, which compiles to one plain load or store on x86.
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+
+#include "sf_net.h"
+
+/* Raw loads and stores keep memory order (the checksum convention in sf_net.h). */
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t ld32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Host-order views of network-order fields. */
+static inline uint16_t ld_be16(const uint8_t *p)
+{
+	return rte_be_to_cpu_16(ld16(p));
+}
+
+static inline uint32_t ld_be32(const uint8_t *p)
+{
+	return rte_be_to_cpu_32(ld32(p));
+}
+
+static inline void st_be16(uint8_t *p, uint16_t v)
+{
+	st16(p, rte_cpu_to_be_16(v));
+}
+
+/* 64-bit add with end-around carry: one's-complement addition modulo 2^64 - 1. */
+static inline uint64_t add_eac(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);
+}
+
+/* Fold a 64-bit one's-complement sum to 32 bits; 0xffff divides 2^32 - 1, so nothing is lost. */
+static inline uint32_t fold64(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+/*
+ * RFC 1071 sum of @len bytes, 8 at a time with end-around carry. Each word is counted from
+ * @buf's first byte whatever its address, so alignment only affects speed. A 64-bit lane holds
+ * four 16-bit words whose weights 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
+ */
+static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+	uint64_t acc = sum;
+
+	while (len >= 32) {
+		acc = add_eac(acc, ld64(p));
+		acc = add_eac(acc, ld64(p + 8));
+		acc = add_eac(acc, ld64(p + 16));
+		acc = add_eac(acc, ld64(p + 24));
+		p += 32;
+		len -= 32;
+	}
+	while (len >= 8) {
+		acc = add_eac(acc, ld64(p));
+		p += 8;
+		len -= 8;
+	}
+	/* Tail: 4, 2, 1 bytes, each piece starting at an even offset so word boundaries hold. */
+	if (len & 4) {
+		acc = add_eac(acc, ld32(p));
+		p += 4;
+	}
+	if (len & 2) {
+		acc = add_eac(acc, ld16(p));
+		p += 2;
+	}
+	if (len & 1) {
+		/* RFC 1071 4.1: an odd last byte is padded with a zero byte after it. */
+		const uint8_t last[2] = { p[0], 0 };
+
+		acc = add_eac(acc, ld16(last));
+	}
+	return fold64(acc);
+}
+
+static inline uint32_t csum_ip4_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	uint64_t acc;
+
+	/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
+	acc = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
+	acc += rte_cpu_to_be_16((uint16_t)l4_len);
+	acc += rte_cpu_to_be_16((uint16_t)proto);
+	return fold64(acc);
+}
+
+static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	const uint8_t *a = ip + SF_IP6_OFF_SRC;
+	uint64_t acc = 0;
+
+	/* RFC 8200 8.1: source, destination, 32-bit upper-layer length, 3 zero bytes, next header. */
+	acc = add_eac(acc, ld64(a));
+	acc = add_eac(acc, ld64(a + 8));
+	acc = add_eac(acc, ld64(a + 16));
+	acc = add_eac(acc, ld64(a + 24));
+	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)(l4_len >> 16)));
+	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)l4_len));
+	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)proto));
+	return fold64(acc);
+}
+
+/* True when a sum over data that includes its own checksum field checks out. */
+static inline bool csum_ok(uint32_t sum)
+{
+	return sf_csum_fold(sum) == 0xffff;
+}
+
+#endif /* SF_NET_PRIV_H */
