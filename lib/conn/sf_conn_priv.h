@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_CONN_PRIV_H
+#define SF_CONN_PRIV_H
+
+/*
+ * lib/conn internals shared by the table, the TCB pool and the TIME_WAIT rings.
+ *
+ * Table: nb buckets of 8 slots. A key's primary bucket is fastrange(hash, nb), its signature a
+ * 16-bit mix of the hash (never 0: 0 marks an empty slot), and its other bucket
+ * (f(sig) - primary) mod nb, which maps the other bucket back to the primary with the same
+ * signature, so an entry can be moved between its two buckets without its key or hash. Each
+ * bucket counts the keys whose primary it is but which live in their other bucket ("outflow"):
+ * a lookup that misses in a bucket with no outflow is over without touching a second line.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "sf_conn.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define SF_BUCKET_SLOTS 8
+/* Most keys per slot the table is sized for: the rest is slack for cuckoo moves. */
+#define SF_TABLE_LOAD_NUM 9
+#define SF_TABLE_LOAD_DEN 10
+
+struct sf_bucket {
+	uint16_t sig[SF_BUCKET_SLOTS]; /* 0 = empty */
+	uint32_t val[SF_BUCKET_SLOTS];
+	uint8_t alt;                   /* bit i: slot i's key lives in its other bucket */
+	uint8_t pad[3];
+	uint32_t outflow;              /* keys whose primary is this bucket, living in the other */
+	uint8_t pad2[8];
+};
+
+/* Beside each TCB: its key (compared on lookup), its hash (to unmap it) and the free list. */
+struct sf_tcb_meta {
+	struct sf_flow_key key;
+	uint32_t hash;
+	uint32_t next_free;
+	uint8_t pad[16];
+};
+
+/* IPv4 TIME_WAIT entry: 32 bytes. lport == rport == 0 marks a hole (TCP never uses port 0). */
+struct sf_tw4 {
+	struct sf_tw_state st;
+	uint32_t expires;
+	uint8_t laddr[4], raddr[4];
+	uint16_t lport, rport;
+};
+
+/* IPv6 TIME_WAIT entry: 64 bytes; keeps its hash, so expiry need not recompute it. */
+struct sf_tw6 {
+	struct sf_tw_state st;
+	uint32_t expires;
+	uint16_t lport, rport;
+	uint32_t hash;
+	uint8_t pad[4];
+	uint8_t laddr[16], raddr[16];
+};
+
+/* A FIFO ring of fixed-size entries: the oldest at head. */
+struct sf_tw_ring {
+	uint8_t *mem;
+	size_t bytes;
+	uint32_t cap, head, count;
+	uint32_t esize;
+};
+
+struct sf_conn {
+	struct sf_bucket *buckets;
+	uint32_t nb;
+	uint32_t table_cap;
+	size_t table_bytes;
+	sf_conn_hash_fn hash_fn;
+	void *hash_ctx;
+
+	uint8_t *tcb_mem;
+	size_t tcb_bytes;
+	struct sf_tcb_meta *tcb_meta;
+	size_t tcb_meta_bytes;
+	uint32_t tcb_stride, tcb_cap, tcb_free_head;
+
+	struct sf_tw_ring tw4, tw6;
+
+	struct sf_conn_stats stats;
+};
+
+_Static_assert(sizeof(struct sf_bucket) == 64, "a bucket is one cache line");
+_Static_assert(sizeof(struct sf_tw4) == 32, "an IPv4 TIME_WAIT entry is 32 bytes");
+_Static_assert(sizeof(struct sf_tw6) == 64, "an IPv6 TIME_WAIT entry is 64 bytes");
+_Static_assert(sizeof(struct sf_tcb_meta) == 64, "a TCB key record is one cache line");
+
+#define SF_NO_INDEX UINT32_MAX
+
+/* ---- table geometry ---- */
+
+static inline uint32_t tbl_primary(const struct sf_conn *c, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * c->nb) >> 32);
+}
+
+static inline uint16_t tbl_sig(uint32_t hash)
+{
+	/* Keys of one bucket share the hash's high bits: mix the low ones up into the signature. */
+	uint16_t s = (uint16_t)((hash * UINT32_C(0x9e3779b1)) >> 16);
+
+	return s != 0 ? s : 1;
+}
+
+static inline uint32_t tbl_other(const struct sf_conn *c, uint32_t b, uint16_t sig)
+{
+	uint32_t f = (uint32_t)(((uint64_t)((uint32_t)sig * UINT32_C(0x85ebca6b)) * c->nb) >> 32);
+
+	return f >= b ? f - b : f + c->nb - b;
+}
+
+/* Bit i set when slot i's signature equals @sig. */
+static inline unsigned int bkt_match(const struct sf_bucket *b, uint16_t sig)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+	/* packs turns each 16-bit lane into one byte: one mask bit per slot */
+	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
+#else
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < SF_BUCKET_SLOTS; i++)
+		m |= (unsigned int)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+/* ---- keys ---- */
+
+static inline bool key_eq(const struct sf_flow_key *a, const struct sf_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+static inline struct sf_tw4 *tw4_at(const struct sf_conn *c, uint32_t i)
+{
+	return (struct sf_tw4 *)(void *)(c->tw4.mem + (size_t)i * sizeof(struct sf_tw4));
+}
+
+static inline struct sf_tw6 *tw6_at(const struct sf_conn *c, uint32_t i)
+{
+	return (struct sf_tw6 *)(void *)(c->tw6.mem + (size_t)i * sizeof(struct sf_tw6));
+}
+
+/* Where the key of the object named by @v lives (to prefetch it). */
+static inline const void *val_key_addr(const struct sf_conn *c, uint32_t v)
+{
+	switch (sf_conn_kind(v)) {
+	case SF_CONN_TW4:
+		return tw4_at(c, sf_conn_index(v));
+	case SF_CONN_TW6:
+		return tw6_at(c, sf_conn_index(v));
+	default:
+		return &c->tcb_meta[sf_conn_index(v)];
+	}
+}
+
+static inline bool val_has_key(const struct sf_conn *c, uint32_t v, const struct sf_flow_key *key)
+{
+	switch (sf_conn_kind(v)) {
+	case SF_CONN_TW4: {
+		const struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
+
+		return key->family == SF_AF_INET && e->lport == key->lport && e->rport == key->rport &&
+		       memcmp(e->laddr, key->laddr, 4) == 0 && memcmp(e->raddr, key->raddr, 4) == 0;
+	}
+	case SF_CONN_TW6: {
+		const struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
+
+		return key->family == SF_AF_INET6 && e->lport == key->lport && e->rport == key->rport &&
+		       memcmp(e->laddr, key->laddr, 16) == 0 && memcmp(e->raddr, key->raddr, 16) == 0;
+	}
+	default:
+		return key_eq(&c->tcb_meta[sf_conn_index(v)].key, key);
+	}
+}
+
+/* Slot of @key in bucket @b among the slots of @mask, or NULL. */
+static inline uint32_t *bkt_find_key(const struct sf_conn *c, struct sf_bucket *b, unsigned int mask,
+				     const struct sf_flow_key *key)
+{
+	while (mask != 0) {
+		unsigned int i = (unsigned int)__builtin_ctz(mask);
+
+		mask &= mask - 1;
+		if (val_has_key(c, b->val[i], key))
+			return &b->val[i];
+	}
+	return NULL;
+}
+
+/* The slot holding @key, or NULL. */
+static inline uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+{
+	uint16_t sig = tbl_sig(hash);
+	uint32_t p = tbl_primary(c, hash);
+	struct sf_bucket *b = &c->buckets[p];
+	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
+
+	if (slot != NULL || b->outflow == 0)
+		return slot;
+	b = &c->buckets[tbl_other(c, p, sig)];
+	return bkt_find_key(c, b, bkt_match(b, sig), key);
+}
+
+/* table.c */
+uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v);
+int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v);
+void tbl_remove_slot(struct sf_conn *c, uint32_t *slot);
+
+/* tcb.c / tw.c, for create and check */
+void tcb_pool_init(struct sf_conn *c);
+void tcb_release(struct sf_conn *c, uint32_t idx);
+int tw_check(const struct sf_conn *c);
+int tcb_check(const struct sf_conn *c);
+
+#endif /* SF_CONN_PRIV_H */

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The connection table (bucketized cuckoo hashing, see sf_conn_priv.h), creation of the
+ * whole per-lcore object, and its consistency check.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
+#include "sf_conn_priv.h"
+
+/* Breadth-first search for a free slot: buckets visited at most (3 levels from 2 roots). */
+#define BFS_NODES 256
+
+/* ---- memory ---- */
+
+/* An anonymous mapping, hugepage-hinted and faulted in now so the data path never faults. */
+static void *big_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes == 0)
+		return NULL;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= (size_t)2 << 20)
+		(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if THP is off */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
+static void big_free(void *p, size_t bytes)
+{
+	if (p != NULL)
+		munmap(p, bytes);
+}
+
+void sf_conn_free(struct sf_conn *c)
+{
+	if (c == NULL)
+		return;
+	big_free(c->buckets, c->table_bytes);
+	big_free(c->tcb_mem, c->tcb_bytes);
+	big_free(c->tcb_meta, c->tcb_meta_bytes);
+	big_free(c->tw4.mem, c->tw4.bytes);
+	big_free(c->tw6.mem, c->tw6.bytes);
+	free(c);
+}
+
+static uint32_t crc_hash_fn(const struct sf_flow_key *key, void *ctx)
+{
+	(void)ctx;
+	return sf_conn_hash_crc(key);
+}
+
+struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
+{
+	struct sf_conn *c;
+	uint64_t slots, nb;
+	uint32_t align = cfg->tcb_align != 0 ? cfg->tcb_align : 64;
+
+	slots = (uint64_t)cfg->tcb_capacity + cfg->tw4_capacity + cfg->tw6_capacity;
+	if (cfg->tcb_capacity > SF_CONN_MAX_CAPACITY || cfg->tw4_capacity > SF_CONN_MAX_CAPACITY ||
+	    cfg->tw6_capacity > SF_CONN_MAX_CAPACITY || slots == 0 || slots > UINT32_MAX - 1 ||
+	    (align & (align - 1)) != 0 || align > 4096 || (cfg->tcb_capacity != 0 && cfg->tcb_size == 0)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	/* Size for at most 90 % of the slots used: 8-way buckets with two choices fill past that
+	 * before a breadth-first cuckoo search starts to fail. */
+	nb = (slots * SF_TABLE_LOAD_DEN + (uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM - 1) /
+	     ((uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM);
+	if (nb < 2)
+		nb = 2;
+	c->nb = (uint32_t)nb;
+	c->table_cap = (uint32_t)slots;
+	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
+	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : crc_hash_fn;
+	c->hash_ctx = cfg->hash_ctx;
+	c->buckets = big_alloc(c->table_bytes);
+	if (c->buckets == NULL)
+		goto fail;
+
+	c->tcb_cap = cfg->tcb_capacity;
+	c->tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
+	c->tcb_bytes = (size_t)c->tcb_stride * c->tcb_cap;
+	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
+	if (c->tcb_cap != 0) {
+		c->tcb_mem = big_alloc(c->tcb_bytes);
+		c->tcb_meta = big_alloc(c->tcb_meta_bytes);
+		if (c->tcb_mem == NULL || c->tcb_meta == NULL)
+			goto fail;
+	}
+	tcb_pool_init(c);
+
+	c->tw4.cap = cfg->tw4_capacity;
+	c->tw4.esize = sizeof(struct sf_tw4);
+	c->tw4.bytes = (size_t)c->tw4.cap * c->tw4.esize;
+	c->tw6.cap = cfg->tw6_capacity;
+	c->tw6.esize = sizeof(struct sf_tw6);
+	c->tw6.bytes = (size_t)c->tw6.cap * c->tw6.esize;
+	if ((c->tw4.cap != 0 && (c->tw4.mem = big_alloc(c->tw4.bytes)) == NULL) ||
+	    (c->tw6.cap != 0 && (c->tw6.mem = big_alloc(c->tw6.bytes)) == NULL))
+		goto fail;
+	return c;
+fail:
+	sf_conn_free(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+const struct sf_conn_stats *sf_conn_stats(const struct sf_conn *c)
+{
+	return &c->stats;
+}
+
+void sf_conn_memory(const struct sf_conn *c, struct sf_conn_memory *m)
+{
+	m->table_bytes = c->table_bytes;
+	m->table_slots = c->table_cap;
+	m->buckets = c->nb;
+	m->tcb_bytes = c->tcb_bytes;
+	m->tcb_key_bytes = c->tcb_meta_bytes;
+	m->tw4_bytes = c->tw4.bytes;
+	m->tw6_bytes = c->tw6.bytes;
+}
+
+/* ---- hashing ---- */
+
+uint32_t sf_conn_hash_crc(const struct sf_flow_key *key)
+{
+#if defined(__SSE4_2__)
+	uint64_t w[5];
+	uint64_t h = UINT32_MAX;
+
+	memcpy(w, key, sizeof(w));
+	for (unsigned int i = 0; i < 5; i++)
+		h = _mm_crc32_u64(h, w[i]);
+	return (uint32_t)h;
+#else
+	/* CRC32-C bit by bit: the same value the instruction gives, for builds without SSE4.2. */
+	const uint8_t *p = (const uint8_t *)key;
+	uint32_t h = UINT32_MAX;
+
+	for (size_t i = 0; i < sizeof(*key); i++) {
+		h ^= p[i];
+		for (unsigned int b = 0; b < 8; b++)
+			h = (h >> 1) ^ (UINT32_C(0x82f63b78) & (0u - (h & 1u)));
+	}
+	return h;
+#endif
+}
+
+uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key)
+{
+	return c->hash_fn(key, c->hash_ctx);
+}
+
+/* ---- lookup ---- */
+
+void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
+{
+	__builtin_prefetch(&c->buckets[tbl_primary(c, hash)]);
+}
+
+uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+{
+	const uint32_t *slot = tbl_find_key(c, key, hash);
+
+	return slot != NULL ? *slot : SF_CONN_MISS;
+}
+
+void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *const *keys,
+			  const uint32_t *hashes, unsigned int n, uint32_t *vals)
+{
+	struct sf_bucket *b[SF_CONN_BURST_MAX];
+	unsigned int match[SF_CONN_BURST_MAX];
+
+	if (n > SF_CONN_BURST_MAX)
+		n = SF_CONN_BURST_MAX;
+	for (unsigned int i = 0; i < n; i++) {
+		b[i] = &c->buckets[tbl_primary(c, hashes[i])];
+		__builtin_prefetch(b[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		match[i] = bkt_match(b[i], tbl_sig(hashes[i]));
+		if (match[i] != 0)
+			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const uint32_t *slot = bkt_find_key(c, b[i], match[i], keys[i]);
+
+		if (slot == NULL && b[i]->outflow != 0)
+			slot = tbl_find_key(c, keys[i], hashes[i]);
+		vals[i] = slot != NULL ? *slot : SF_CONN_MISS;
+	}
+}
+
+uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
+{
+	uint16_t sig = tbl_sig(hash);
+	uint32_t p = tbl_primary(c, hash);
+	struct sf_bucket *b = &c->buckets[p];
+
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned int m = bkt_match(b, sig);
+
+		while (m != 0) {
+			unsigned int i = (unsigned int)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (b->val[i] == v)
+				return &b->val[i];
+		}
+		if (b->outflow == 0)
+			break;
+		b = &c->buckets[tbl_other(c, p, sig)];
+	}
+	return NULL;
+}
+
+/* ---- insert and remove ---- */
+
+static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t sig, uint32_t v, bool in_other)
+{
+	struct sf_bucket *b = &c->buckets[bi];
+
+	b->sig[i] = sig;
+	b->val[i] = v;
+	if (in_other)
+		b->alt |= (uint8_t)(1u << i);
+	else
+		b->alt &= (uint8_t)~(1u << i);
+}
+
+/* Move the entry in slot @i of bucket @x to free slot @j of its other bucket @y. */
+static void slot_move(struct sf_conn *c, uint32_t x, unsigned int i, uint32_t y, unsigned int j)
+{
+	struct sf_bucket *bx = &c->buckets[x];
+	bool was_other = (bx->alt >> i) & 1u;
+
+	slot_put(c, y, j, bx->sig[i], bx->val[i], !was_other);
+	bx->sig[i] = 0;
+	bx->alt &= (uint8_t)~(1u << i);
+	if (was_other)
+		c->buckets[y].outflow--; /* back in its primary */
+	else
+		c->buckets[x].outflow++; /* left its primary */
+	c->stats.cuckoo_moves++;
+}
+
+struct bfs_node {
+	uint32_t bucket;
+	int16_t parent;   /* node whose entry moved here, -1 for the two roots */
+	uint8_t slot;     /* that entry's slot in the parent's bucket */
+};
+
+/* Make room in bucket @p or @o by moving entries along a shortest path to a free slot.
+ * @return the root bucket (p or o) with a freed slot in *@freed, or UINT32_MAX. */
+static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned int *freed)
+{
+	struct bfs_node q[BFS_NODES];
+	unsigned int head = 0, tail = 0;
+
+	q[tail++] = (struct bfs_node){p, -1, 0};
+	if (o != p)
+		q[tail++] = (struct bfs_node){o, -1, 0};
+	while (head < tail) {
+		uint32_t x = q[head].bucket;
+		const struct sf_bucket *bx = &c->buckets[x];
+
+		for (unsigned int i = 0; i < SF_BUCKET_SLOTS; i++) {
+			uint32_t y = tbl_other(c, x, bx->sig[i]);
+			unsigned int free_mask;
+			bool seen = false;
+
+			if (y == x)
+				continue;
+			free_mask = bkt_match(&c->buckets[y], 0);
+			if (free_mask != 0) {
+				/* Found: move entries child first, each into the slot its child vacated. */
+				unsigned int k = head, hole = i;
+
+				slot_move(c, x, i, y, (unsigned int)__builtin_ctz(free_mask));
+				while (q[k].parent >= 0) {
+					unsigned int par = (unsigned int)q[k].parent;
+
+					slot_move(c, q[par].bucket, q[k].slot, q[k].bucket, hole);
+					hole = q[k].slot;
+					k = par;
+				}
+				*freed = hole;
+				return q[k].bucket;
+			}
+			/* A bucket twice on one path could move an entry that is not the one the
+			 * path was built on: visit each bucket once. */
+			for (unsigned int k = 0; k < tail && !seen; k++)
+				seen = q[k].bucket == y;
+			if (!seen && tail < BFS_NODES)
+				q[tail++] = (struct bfs_node){y, (int16_t)head, (uint8_t)i};
+		}
+		head++;
+	}
+	return UINT32_MAX;
+}
+
+int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
+{
+	uint16_t sig = tbl_sig(hash);
+	uint32_t p = tbl_primary(c, hash), o, root;
+	unsigned int free_mask, slot;
+
+	if (c->stats.table_used >= c->table_cap)
+		goto full;
+	free_mask = bkt_match(&c->buckets[p], 0);
+	if (free_mask != 0) {
+		slot_put(c, p, (unsigned int)__builtin_ctz(free_mask), sig, v, false);
+		goto done;
+	}
+	o = tbl_other(c, p, sig);
+	free_mask = bkt_match(&c->buckets[o], 0);
+	if (free_mask != 0) {
+		root = o;
+		slot = (unsigned int)__builtin_ctz(free_mask);
+	} else {
+		root = make_room(c, p, o, &slot);
+		if (root == UINT32_MAX)
+			goto full;
+	}
+	slot_put(c, root, slot, sig, v, root != p);
+	if (root != p)
+		c->buckets[p].outflow++;
+done:
+	c->stats.table_used++;
+	return 0;
+full:
+	c->stats.table_full++;
+	return -ENOSPC;
+}
+
+void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
+{
+	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
+	unsigned int i = (unsigned int)(slot - b->val);
+	uint32_t bi = (uint32_t)(b - c->buckets);
+
+	if ((b->alt >> i) & 1u)
+		c->buckets[tbl_other(c, bi, b->sig[i])].outflow--;
+	b->sig[i] = 0;
+	b->alt &= (uint8_t)~(1u << i);
+	c->stats.table_used--;
+}
+
+/* ---- consistency ---- */
+
+/* Hash of the key that value @v names, as lib/conn would recompute it. */
+static uint32_t val_hash(const struct sf_conn *c, uint32_t v)
+{
+	struct sf_flow_key k;
+
+	switch (sf_conn_kind(v)) {
+	case SF_CONN_TW6:
+		return tw6_at(c, sf_conn_index(v))->hash;
+	case SF_CONN_TW4:
+		sf_tw_key(c, v, &k);
+		return c->hash_fn(&k, c->hash_ctx);
+	default:
+		return c->tcb_meta[sf_conn_index(v)].hash;
+	}
+}
+
+int sf_conn_check(const struct sf_conn *c)
+{
+	uint32_t *outflow = calloc(c->nb, sizeof(*outflow));
+	uint64_t used = 0;
+	int rc = 0;
+
+	if (outflow == NULL)
+		return -100;
+	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++) {
+		const struct sf_bucket *b = &c->buckets[bi];
+
+		for (unsigned int i = 0; i < SF_BUCKET_SLOTS && rc == 0; i++) {
+			uint32_t v = b->val[i], h, p;
+			bool in_other = (b->alt >> i) & 1u;
+
+			if (b->sig[i] == 0) {
+				if (in_other)
+					rc = -1; /* empty slot marked as living in its other bucket */
+				continue;
+			}
+			used++;
+			if (sf_conn_kind(v) == 1 ||
+			    (sf_conn_kind(v) == SF_CONN_TCB && sf_conn_index(v) >= c->tcb_cap) ||
+			    (sf_conn_kind(v) == SF_CONN_TW4 && sf_conn_index(v) >= c->tw4.cap) ||
+			    (sf_conn_kind(v) == SF_CONN_TW6 && sf_conn_index(v) >= c->tw6.cap)) {
+				rc = -2; /* value names nothing */
+				break;
+			}
+			h = val_hash(c, v);
+			p = tbl_primary(c, h);
+			if (tbl_sig(h) != b->sig[i])
+				rc = -3;
+			else if ((in_other ? tbl_other(c, p, b->sig[i]) : p) != bi)
+				rc = -4; /* not in either of its buckets */
+			else if (tbl_find_val(c, h, v) != &b->val[i])
+				rc = -5; /* mapped twice, or unreachable by lookup */
+			if (in_other)
+				outflow[p]++;
+		}
+	}
+	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++)
+		if (outflow[bi] != c->buckets[bi].outflow)
+			rc = -6;
+	free(outflow);
+	if (rc == 0 && used != c->stats.table_used)
+		rc = -7;
+	if (rc == 0)
+		rc = tcb_check(c);
+	if (rc == 0)
+		rc = tw_check(c);
+	return rc;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The compact TIME_WAIT store: one ring per address family. Every entry lives exactly 2MSL
+ * (RFC 9293 3.10.7.4), so entries expire in the order they were stored and the ring is its
+ * own expiry queue: no timer node, no links, no free list. An entry removed early (RFC 6191
+ * reopen, RST) or restarted (moved to the tail) leaves a hole the head skips later. A full
+ * ring recycles its oldest entry, as FreeBSD's tcp_timewait does.
+ */
+#include "sf_conn_priv.h"
+
+static inline uint32_t tw_value(enum sf_conn_kind k, uint32_t i)
+{
+	return ((uint32_t)k << SF_CONN_KIND_SHIFT) | i;
+}
+
+static inline struct sf_tw_ring *ring_of(struct sf_conn *c, enum sf_conn_kind k)
+{
+	return k == SF_CONN_TW6 ? &c->tw6 : &c->tw4;
+}
+
+static inline uint32_t *gauge_of(struct sf_conn *c, enum sf_conn_kind k)
+{
+	return k == SF_CONN_TW6 ? &c->stats.tw6_used : &c->stats.tw4_used;
+}
+
+/* Ports 0/0 mark a hole: lib/net drops TCP port 0, so no live entry has them. */
+static bool tw_is_hole(const struct sf_conn *c, uint32_t v)
+{
+	if (sf_conn_kind(v) == SF_CONN_TW6) {
+		const struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
+
+		return e->lport == 0 && e->rport == 0;
+	}
+	const struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
+
+	return e->lport == 0 && e->rport == 0;
+}
+
+static void tw_make_hole(struct sf_conn *c, uint32_t v)
+{
+	if (sf_conn_kind(v) == SF_CONN_TW6) {
+		struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
+
+		e->lport = e->rport = 0;
+	} else {
+		struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
+
+		e->lport = e->rport = 0;
+	}
+}
+
+/* IPv6 entries keep their hash; IPv4 ones have no room for it and recompute it. */
+static uint32_t tw_hash(const struct sf_conn *c, uint32_t v)
+{
+	struct sf_flow_key k;
+
+	if (sf_conn_kind(v) == SF_CONN_TW6)
+		return tw6_at(c, sf_conn_index(v))->hash;
+	sf_tw_key(c, v, &k);
+	return c->hash_fn(&k, c->hash_ctx);
+}
+
+/* Unmap live entry @v and leave a hole. */
+static void tw_unmap(struct sf_conn *c, uint32_t v, uint32_t hash)
+{
+	uint32_t *slot = tbl_find_val(c, hash, v);
+
+	if (slot != NULL)
+		tbl_remove_slot(c, slot);
+	tw_make_hole(c, v);
+}
+
+static void ring_pop(struct sf_conn *c, enum sf_conn_kind k)
+{
+	struct sf_tw_ring *r = ring_of(c, k);
+
+	r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+	r->count--;
+	(*gauge_of(c, k))--;
+}
+
+/* A slot at the tail of ring @k (cap > 0), recycling the oldest entry when the ring is full. */
+static uint32_t ring_push(struct sf_conn *c, enum sf_conn_kind k)
+{
+	struct sf_tw_ring *r = ring_of(c, k);
+	uint32_t i;
+
+	if (r->count == r->cap) {
+		uint32_t oldest = tw_value(k, r->head);
+
+		if (!tw_is_hole(c, oldest)) {
+			tw_unmap(c, oldest, tw_hash(c, oldest));
+			c->stats.tw_recycled++;
+		}
+		ring_pop(c, k);
+	}
+	i = r->head + r->count;
+	if (i >= r->cap)
+		i -= r->cap;
+	r->count++;
+	(*gauge_of(c, k))++;
+	return i;
+}
+
+static void tw_fill(struct sf_conn *c, uint32_t v, const struct sf_flow_key *key, uint32_t hash,
+		    const struct sf_tw_state *st, uint32_t expires)
+{
+	if (sf_conn_kind(v) == SF_CONN_TW6) {
+		struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
+
+		e->st = *st;
+		e->expires = expires;
+		e->lport = key->lport;
+		e->rport = key->rport;
+		e->hash = hash;
+		memcpy(e->laddr, key->laddr, 16);
+		memcpy(e->raddr, key->raddr, 16);
+	} else {
+		struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
+
+		e->st = *st;
+		e->expires = expires;
+		e->lport = key->lport;
+		e->rport = key->rport;
+		memcpy(e->laddr, key->laddr, 4);
+		memcpy(e->raddr, key->raddr, 4);
+	}
+}
+
+static enum sf_conn_kind kind_of_family(uint8_t family)
+{
+	return family == SF_AF_INET6 ? SF_CONN_TW6 : SF_CONN_TW4;
+}
+
+int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
+		   uint32_t *ref)
+{
+	const struct sf_tcb_meta *m = &c->tcb_meta[tcb_idx];
+	enum sf_conn_kind k = kind_of_family(m->key.family);
+	uint32_t *slot = tbl_find_val(c, m->hash, sf_conn_tcb_value(tcb_idx));
+	uint32_t v;
+
+	if (ring_of(c, k)->cap == 0) {
+		if (slot != NULL)
+			tbl_remove_slot(c, slot);
+		tcb_release(c, tcb_idx);
+		c->stats.tw_refused++;
+		return -ENOSPC;
+	}
+	/* Recycling may clear other slots but never moves one: @slot stays valid. */
+	v = tw_value(k, ring_push(c, k));
+	tw_fill(c, v, &m->key, m->hash, st, (uint32_t)expires);
+	if (slot != NULL)
+		*slot = v;
+	else if (tbl_insert(c, m->hash, v) != 0)
+		tw_make_hole(c, v);
+	tcb_release(c, tcb_idx);
+	*ref = v;
+	return 0;
+}
+
+int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, const struct sf_tw_state *st,
+		 uint64_t expires, uint32_t *ref)
+{
+	enum sf_conn_kind k = kind_of_family(key->family);
+	uint32_t v;
+	int rc;
+
+	if (tbl_find_key(c, key, hash) != NULL)
+		return -EEXIST;
+	if (ring_of(c, k)->cap == 0) {
+		c->stats.tw_refused++;
+		return -ENOSPC;
+	}
+	v = tw_value(k, ring_push(c, k)); /* a full ring frees a table slot first */
+	tw_fill(c, v, key, hash, st, (uint32_t)expires);
+	rc = tbl_insert(c, hash, v);
+	if (rc != 0) {
+		tw_make_hole(c, v);
+		return rc;
+	}
+	*ref = v;
+	return 0;
+}
+
+struct sf_tw_state *sf_tw_get(const struct sf_conn *c, uint32_t ref)
+{
+	if (sf_conn_kind(ref) == SF_CONN_TW6)
+		return &tw6_at(c, sf_conn_index(ref))->st;
+	return &tw4_at(c, sf_conn_index(ref))->st;
+}
+
+uint32_t sf_tw_expires(const struct sf_conn *c, uint32_t ref)
+{
+	if (sf_conn_kind(ref) == SF_CONN_TW6)
+		return tw6_at(c, sf_conn_index(ref))->expires;
+	return tw4_at(c, sf_conn_index(ref))->expires;
+}
+
+void sf_tw_key(const struct sf_conn *c, uint32_t ref, struct sf_flow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (sf_conn_kind(ref) == SF_CONN_TW6) {
+		const struct sf_tw6 *e = tw6_at(c, sf_conn_index(ref));
+
+		memcpy(key->laddr, e->laddr, 16);
+		memcpy(key->raddr, e->raddr, 16);
+		key->lport = e->lport;
+		key->rport = e->rport;
+		key->family = SF_AF_INET6;
+	} else {
+		const struct sf_tw4 *e = tw4_at(c, sf_conn_index(ref));
+
+		memcpy(key->laddr, e->laddr, 4);
+		memcpy(key->raddr, e->raddr, 4);
+		key->lport = e->lport;
+		key->rport = e->rport;
+		key->family = SF_AF_INET;
+	}
+}
+
+uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint32_t hash, uint64_t expires)
+{
+	enum sf_conn_kind k = sf_conn_kind(ref);
+	uint32_t *slot = tbl_find_val(c, hash, ref);
+	struct sf_flow_key key;
+	struct sf_tw_state st;
+	uint32_t v;
+
+	if (slot == NULL)
+		return SF_CONN_MISS; /* not a live entry, or not its hash */
+	sf_tw_key(c, ref, &key);
+	st = *sf_tw_get(c, ref);
+	tw_make_hole(c, ref);
+	/* A FIFO stays sorted only by appending: the entry moves to the tail. If the ring is
+	 * full, the oldest slot is recycled first (possibly the hole just made). */
+	v = tw_value(k, ring_push(c, k));
+	tw_fill(c, v, &key, hash, &st, (uint32_t)expires);
+	*slot = v;
+	return v;
+}
+
+void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash)
+{
+	if (!tw_is_hole(c, ref))
+		tw_unmap(c, ref, hash);
+}
+
+/* Expire from the head of ring @k; @budget counts holes skipped too. */
+static unsigned int ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now, unsigned int *budget,
+				unsigned int *expired)
+{
+	struct sf_tw_ring *r = ring_of(c, k);
+
+	while (*budget > 0 && r->count > 0) {
+		uint32_t v = tw_value(k, r->head);
+
+		if (!tw_is_hole(c, v)) {
+			if ((int32_t)(sf_tw_expires(c, v) - now) > 0)
+				break; /* the oldest is still young: so are all behind it */
+			tw_unmap(c, v, tw_hash(c, v));
+			(*expired)++;
+		}
+		ring_pop(c, k);
+		(*budget)--;
+	}
+	return *expired;
+}
+
+unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget)
+{
+	unsigned int expired = 0;
+
+	ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired);
+	ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired);
+	c->stats.tw_expired += expired;
+	return expired;
+}
+
+int tw_check(const struct sf_conn *c)
+{
+	static const enum sf_conn_kind kinds[] = {SF_CONN_TW4, SF_CONN_TW6};
+	uint64_t live = 0;
+
+	for (unsigned int n = 0; n < 2; n++) {
+		enum sf_conn_kind k = kinds[n];
+		const struct sf_tw_ring *r = k == SF_CONN_TW6 ? &c->tw6 : &c->tw4;
+
+		if (r->count > r->cap || (r->cap != 0 && r->head >= r->cap))
+			return -30;
+		if (r->count != (k == SF_CONN_TW6 ? c->stats.tw6_used : c->stats.tw4_used))
+			return -31;
+		for (uint32_t j = 0; j < r->count; j++) {
+			uint32_t i = r->head + j >= r->cap ? r->head + j - r->cap : r->head + j;
+			uint32_t v = tw_value(k, i);
+
+			if (tw_is_hole(c, v))
+				continue;
+			live++;
+			if (tbl_find_val(c, tw_hash(c, v), v) == NULL)
+				return -32; /* live entry not mapped */
+		}
+	}
+	/* Every table slot names a TCB or a live entry: none is left pointing at a hole. */
+	if (live + c->stats.tcb_used != c->stats.table_used)
+		return -33;
+	return 0;
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conn TIME_WAIT store: TCB to TIME_WAIT, 2MSL expiry, restart, early removal, recycling
+ * of the oldest entry when full, IPv4 and IPv6 entries. Every test ends with sf_conn_check().
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "conn_test.h"
+
+#define MSL2 60000 /* 2MSL in 1 ms ticks */
+#define TW_CAP 8
+
+struct fixture {
+	struct sf_conn *c;
+	struct sf_tw_state st;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->c = conn_new(16, TW_CAP, TW_CAP, NULL);
+	assert_non_null(f->c);
+	f->st = (struct sf_tw_state){.snd_nxt = 1001, .rcv_nxt = 2002, .ts_recent = 3003, .rcv_wnd = 65535,
+				     .ts_ok = 1};
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sf_conn_check(f->c), 0);
+	sf_conn_free(f->c);
+	free(f);
+	return 0;
+}
+
+static uint32_t h(const struct sf_flow_key *k)
+{
+	return sf_conn_hash_crc(k);
+}
+
+static uint32_t tw_put(struct fixture *f, const struct sf_flow_key *k, uint64_t expires)
+{
+	uint32_t ref = 0;
+
+	assert_int_equal(sf_tw_insert(f->c, k, h(k), &f->st, expires, &ref), 0);
+	return ref;
+}
+
+static void lookup(struct fixture *f, const struct sf_flow_key *k, uint32_t want)
+{
+	assert_int_equal(sf_conn_lookup(f->c, k, h(k)), want);
+}
+
+static void entries_are_32_bytes_ipv4_64_bytes_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_conn_memory m;
+
+	sf_conn_memory(f->c, &m);
+	assert_int_equal(m.tw4_bytes, 32 * TW_CAP);
+	assert_int_equal(m.tw6_bytes, 64 * TW_CAP);
+}
+
+/* RFC 9293 3.10.7.4: TIME-WAIT keeps what it needs to ACK a retransmitted FIN */
+static void tcb_to_time_wait_keeps_key_mapped_with_state(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key4(1);
+	uint32_t idx, ref;
+	struct sf_flow_key back;
+
+	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), 0);
+	assert_int_equal(sf_tw_from_tcb(f->c, idx, &f->st, 1000 + MSL2, &ref), 0);
+	assert_int_equal(sf_conn_kind(ref), SF_CONN_TW4);
+	lookup(f, &k, ref);
+	assert_memory_equal(sf_tw_get(f->c, ref), &f->st, sizeof(f->st));
+	assert_int_equal(sf_tw_expires(f->c, ref), 1000 + MSL2);
+	sf_tw_key(f->c, ref, &back);
+	assert_memory_equal(&back, &k, sizeof(k));
+	assert_int_equal(sf_conn_stats(f->c)->tcb_used, 0);
+	assert_int_equal(sf_conn_stats(f->c)->table_used, 1);
+}
+
+static void ipv6_tcb_to_time_wait_round_trips(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key6(1), back;
+	uint32_t idx, ref;
+
+	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), 0);
+	assert_int_equal(sf_tw_from_tcb(f->c, idx, &f->st, MSL2, &ref), 0);
+	assert_int_equal(sf_conn_kind(ref), SF_CONN_TW6);
+	lookup(f, &k, ref);
+	sf_tw_key(f->c, ref, &back);
+	assert_memory_equal(&back, &k, sizeof(k));
+}
+
+static void ipv4_entry_does_not_match_ipv6_key_with_same_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k4 = key4(2), k6 = key4(2);
+
+	k6.family = SF_AF_INET6;
+	tw_put(f, &k4, MSL2);
+	lookup(f, &k6, SF_CONN_MISS);
+}
+
+/* RFC 9293 3.10.7.4: the entry lives 2MSL, then the 4-tuple is free again */
+static void time_wait_expires_at_2msl_not_before(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key4(3);
+	uint32_t ref = tw_put(f, &k, 1000 + MSL2);
+
+	assert_int_equal(sf_tw_expire(f->c, 1000 + MSL2 - 1, 64), 0);
+	lookup(f, &k, ref);
+	assert_int_equal(sf_tw_expire(f->c, 1000 + MSL2, 64), 1);
+	lookup(f, &k, SF_CONN_MISS);
+	assert_int_equal(sf_conn_stats(f->c)->tw_expired, 1);
+	assert_int_equal(sf_conn_stats(f->c)->tw4_used, 0);
+}
+
+static void expiry_takes_oldest_first_within_budget(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k[6];
+
+	for (uint32_t i = 0; i < 6; i++) {
+		k[i] = i < 3 ? key4(10 + i) : key6(10 + i);
+		tw_put(f, &k[i], 100 + i);
+	}
+	assert_int_equal(sf_tw_expire(f->c, 1000, 2), 2);
+	lookup(f, &k[0], SF_CONN_MISS);
+	lookup(f, &k[1], SF_CONN_MISS);
+	assert_int_not_equal(sf_conn_lookup(f->c, &k[2], h(&k[2])), SF_CONN_MISS);
+	assert_int_equal(sf_tw_expire(f->c, 1000, 64), 4);
+	assert_int_equal(sf_conn_stats(f->c)->table_used, 0);
+}
+
+static void expiry_across_32_bit_tick_wrap(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t now = UINT32_MAX - 10;
+	struct sf_flow_key k = key4(4);
+
+	tw_put(f, &k, now + MSL2); /* its low 32 bits are small */
+	assert_int_equal(sf_tw_expire(f->c, now, 64), 0);
+	assert_int_equal(sf_tw_expire(f->c, now + MSL2 - 1, 64), 0);
+	assert_int_equal(sf_tw_expire(f->c, now + MSL2, 64), 1);
+}
+
+/* FreeBSD tcp_timewait: a hard cap; when full the oldest entry is recycled */
+static void full_store_recycles_oldest_and_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k[TW_CAP + 1];
+	uint32_t ref;
+
+	for (uint32_t i = 0; i <= TW_CAP; i++) {
+		k[i] = key4(20 + i);
+		ref = tw_put(f, &k[i], MSL2 + i);
+	}
+	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 1);
+	lookup(f, &k[0], SF_CONN_MISS); /* the oldest is gone from the table too */
+	lookup(f, &k[TW_CAP], ref);
+	for (uint32_t i = 1; i < TW_CAP; i++)
+		assert_true(sf_conn_is_tw(sf_conn_lookup(f->c, &k[i], h(&k[i]))));
+	assert_int_equal(sf_conn_stats(f->c)->tw4_used, TW_CAP);
+}
+
+/* RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2MSL timeout */
+static void restart_extends_expiry_and_keeps_mapping(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key a = key4(30), b = key4(31);
+	uint32_t ra = tw_put(f, &a, 100), rb = tw_put(f, &b, 150);
+
+	ra = sf_tw_restart(f->c, ra, h(&a), 200);
+	assert_true(sf_conn_is_tw(ra));
+	lookup(f, &a, ra);
+	assert_int_equal(sf_tw_expires(f->c, ra), 200);
+	assert_memory_equal(sf_tw_get(f->c, ra), &f->st, sizeof(f->st));
+	/* the FIFO stays ordered: b (150) goes first, a is not expired at its old time */
+	assert_int_equal(sf_tw_expire(f->c, 160, 64), 1);
+	lookup(f, &b, SF_CONN_MISS);
+	lookup(f, &a, ra);
+	assert_int_equal(sf_tw_expire(f->c, 200, 64), 1);
+	lookup(f, &a, SF_CONN_MISS);
+	(void)rb;
+}
+
+static void restart_in_full_ring_keeps_every_live_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k[TW_CAP];
+	uint32_t ref[TW_CAP];
+
+	for (uint32_t i = 0; i < TW_CAP; i++) {
+		k[i] = key4(40 + i);
+		ref[i] = tw_put(f, &k[i], 100 + i);
+	}
+	/* restarting the oldest turns it into a hole, which the push then reuses */
+	ref[0] = sf_tw_restart(f->c, ref[0], h(&k[0]), 500);
+	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 0);
+	for (uint32_t i = 0; i < TW_CAP; i++)
+		lookup(f, &k[i], ref[i]);
+}
+
+static void restart_with_wrong_hash_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key4(50);
+	uint32_t ref = tw_put(f, &k, 100);
+
+	assert_int_equal(sf_tw_restart(f->c, ref, h(&k) ^ 1, 500), SF_CONN_MISS);
+	lookup(f, &k, ref);
+	assert_int_equal(sf_tw_expires(f->c, ref), 100);
+}
+
+/* RFC 6191: a new SYN may take over a TIME-WAIT 4-tuple: the entry goes at once */
+static void remove_unmaps_and_expiry_skips_the_hole(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key a = key4(60), b = key4(61);
+	uint32_t ra = tw_put(f, &a, 100);
+
+	tw_put(f, &b, 100);
+	sf_tw_remove(f->c, ra, h(&a));
+	lookup(f, &a, SF_CONN_MISS);
+	assert_int_equal(sf_tw_expire(f->c, 100, 64), 1); /* b only; the hole is not counted */
+	assert_int_equal(sf_conn_stats(f->c)->tw4_used, 0);
+}
+
+static void removed_key_can_open_a_new_tcb(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key6(62);
+	uint32_t ref = tw_put(f, &k, 100), idx;
+
+	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), -EEXIST);
+	sf_tw_remove(f->c, ref, h(&k));
+	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), 0);
+	lookup(f, &k, sf_conn_tcb_value(idx));
+}
+
+static void ipv6_refused_when_its_store_is_disabled(void **state)
+{
+	struct sf_conn *c = conn_new(4, 4, 0, NULL);
+	struct sf_tw_state st = {0};
+	struct sf_flow_key k = key6(70);
+	uint32_t idx, ref;
+
+	(void)state;
+	assert_int_equal(sf_tcb_alloc(c, &k, h(&k), &idx), 0);
+	assert_int_equal(sf_tw_from_tcb(c, idx, &st, 100, &ref), -ENOSPC);
+	assert_int_equal(sf_conn_lookup(c, &k, h(&k)), SF_CONN_MISS);
+	assert_int_equal(sf_conn_stats(c)->tcb_used, 0);
+	assert_int_equal(sf_conn_stats(c)->tw_refused, 1);
+	assert_int_equal(sf_conn_check(c), 0);
+	sf_conn_free(c);
+}
+
+static void time_wait_state_is_writable_in_place(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k = key4(80);
+	uint32_t ref = tw_put(f, &k, 100);
+
+	sf_tw_get(f->c, ref)->ts_recent = 4242; /* lib/tcp updates TS.Recent (RFC 7323 4.3) */
+	assert_int_equal(sf_tw_get(f->c, sf_conn_lookup(f->c, &k, h(&k)))->ts_recent, 4242);
+}
+
+/* With a hash the caller supplies (the NIC's RSS), expiry recomputes it through hash_fn. */
+static uint32_t rss_like(const struct sf_flow_key *key, void *ctx)
+{
+	return sf_conn_hash_crc(key) * 2654435761u + (uint32_t)(uintptr_t)ctx;
+}
+
+static void expiry_with_caller_hash_unmaps_the_key(void **state)
+{
+	struct sf_conn_config cfg = {.tw4_capacity = 4, .hash_fn = rss_like, .hash_ctx = (void *)7};
+	struct sf_conn *c = sf_conn_create(&cfg);
+	struct sf_flow_key k = key4(90);
+	struct sf_tw_state st = {0};
+	uint32_t ref;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(sf_tw_insert(c, &k, rss_like(&k, (void *)7), &st, 10, &ref), 0);
+	assert_int_equal(sf_tw_expire(c, 10, 8), 1);
+	assert_int_equal(sf_conn_lookup(c, &k, rss_like(&k, (void *)7)), SF_CONN_MISS);
+	assert_int_equal(sf_conn_stats(c)->table_used, 0);
+	assert_int_equal(sf_conn_check(c), 0);
+	sf_conn_free(c);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(entries_are_32_bytes_ipv4_64_bytes_ipv6),
+		T(tcb_to_time_wait_keeps_key_mapped_with_state),
+		T(ipv6_tcb_to_time_wait_round_trips),
+		T(ipv4_entry_does_not_match_ipv6_key_with_same_bytes),
+		T(time_wait_expires_at_2msl_not_before),
+		T(expiry_takes_oldest_first_within_budget),
+		T(expiry_across_32_bit_tick_wrap),
+		T(full_store_recycles_oldest_and_counts),
+		T(restart_extends_expiry_and_keeps_mapping),
+		T(restart_in_full_ring_keeps_every_live_entry),
+		T(restart_with_wrong_hash_changes_nothing),
+		T(remove_unmaps_and_expiry_skips_the_hole),
+		T(removed_key_can_open_a_new_tcb),
+		cmocka_unit_test(ipv6_refused_when_its_store_is_disabled),
+		T(time_wait_state_is_writable_in_place),
+		cmocka_unit_test(expiry_with_caller_hash_unmaps_the_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
