@@ -35,6 +35,14 @@ static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t le
 	uint32_t i = 0;
 
 	*out = (struct sf_tcp_opts){ 0 };
+	/* RFC 7323 Appendix A: NOP, NOP, timestamps is the layout nearly every segment of a
+	 * timestamped connection carries after the SYN; recognise it with one compare. */
+	if (len == 12 && ld32(opt) == rte_cpu_to_be_32(0x0101080a)) {
+		out->present = SF_OPT_TS;
+		out->ts_val = ld_be32(opt + 4);
+		out->ts_ecr = ld_be32(opt + 8);
+		return SF_DROP_NONE;
+	}
 	while (i < len) {
 		uint8_t kind = opt[i];
 		uint32_t olen;
@@ -130,8 +138,11 @@ static inline bool is_zero16(const uint8_t *a)
 	return (ld64(a) | ld64(a + 8)) == 0;
 }
 
-/* TCP over either IP version; @ip is the IP header, the segment is [l4_off, l3_end). */
-static inline enum sf_drop_reason classify_tcp(const struct rx *rx, const uint8_t *ip, bool v6)
+/*
+ * TCP over either IP version; @ip is the IP header, the segment is [l4_off, l3_end).
+ * The per-packet layers are forced inline: the call overhead was a tenth of classifying an ACK.
+ */
+static __rte_always_inline enum sf_drop_reason classify_tcp(const struct rx *rx, const uint8_t *ip, bool v6)
 {
 	struct sf_pkt *pkt = rx->pkt;
 	const uint8_t *t = rx->frame + pkt->l4_off;
@@ -305,7 +316,7 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 	}
 }
 
-static inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len)
+static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len)
 {
 	struct sf_pkt *pkt = rx->pkt;
 	const uint8_t *ip = rx->frame + pkt->l3_off;
@@ -326,16 +337,17 @@ static inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len
 	totlen = ld_be16(ip + SF_IP4_OFF_TOTLEN);
 	if (unlikely(totlen > avail || totlen < ihl))
 		return SF_DROP_IP4_TOTLEN;
+	/* RFC 791 3.1: options (IHL > 5) are legal, but nothing we answer needs them
+	 * (RFC 7126 recommends dropping most), and replies are built without them. Checked
+	 * before the checksum so that the sum runs over a constant 20 bytes, fully unrolled. */
+	if (unlikely(ihl != SF_IP4_HLEN))
+		return SF_DROP_IP4_OPTIONS;
 	/* RFC 791 3.1: the header checksum covers the header only. */
-	if (!rx->hw->ip4_ok && unlikely(!csum_ok(csum_partial_inline(ip, ihl, 0))))
+	if (!rx->hw->ip4_ok && unlikely(!csum_ok(csum_partial_inline(ip, SF_IP4_HLEN, 0))))
 		return SF_DROP_IP4_CSUM;
 	/* RFC 791 3.2: MF or a fragment offset means a fragment; we do not reassemble. */
 	if (unlikely(ld16(ip + SF_IP4_OFF_FRAG) & rte_cpu_to_be_16(0x3fff)))
 		return SF_DROP_IP4_FRAGMENT;
-	/* RFC 791 3.1: options (IHL > 5) are legal, but nothing we answer needs them
-	 * (RFC 7126 recommends dropping most), and replies are built without them. */
-	if (unlikely(ihl != SF_IP4_HLEN))
-		return SF_DROP_IP4_OPTIONS;
 	pkt->l4_off = (uint16_t)(pkt->l3_off + SF_IP4_HLEN);
 	pkt->l3_end = (uint16_t)(pkt->l3_off + totlen);
 	switch (ip[SF_IP4_OFF_PROTO]) {
@@ -369,7 +381,7 @@ static inline bool ip6_is_exthdr(uint8_t nh)
 	}
 }
 
-static inline enum sf_drop_reason classify_ip6(const struct rx *rx, uint32_t len)
+static __rte_always_inline enum sf_drop_reason classify_ip6(const struct rx *rx, uint32_t len)
 {
 	struct sf_pkt *pkt = rx->pkt;
 	const uint8_t *ip = rx->frame + pkt->l3_off;
@@ -424,12 +436,6 @@ static enum sf_drop_reason classify_arp(const struct rx *rx, uint32_t len)
 	return SF_DROP_NONE;
 }
 
-static inline bool is_vlan_tpid(uint16_t etype)
-{
-	/* 802.1Q, 802.1ad, and the pre-standard 0x9100 QinQ tag. */
-	return etype == SF_ETHERTYPE_VLAN || etype == SF_ETHERTYPE_QINQ || etype == 0x9100;
-}
-
 enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
@@ -459,11 +465,6 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 		pkt->vlan_tci = ld_be16(frame + SF_ETH_HLEN);
 		etype = ld_be16(frame + SF_ETH_HLEN + 2);
 		pkt->l3_off = SF_ETH_HLEN + SF_VLAN_HLEN;
-		if (unlikely(is_vlan_tpid(etype)))
-			return SF_DROP_VLAN_STACKED;
-	} else if (unlikely(is_vlan_tpid(etype))) {
-		/* An outer service tag (802.1ad) always carries a customer tag inside. */
-		return SF_DROP_VLAN_STACKED;
 	}
 	switch (etype) {
 	case SF_ETHERTYPE_IP4:
@@ -472,6 +473,10 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 		return classify_ip6(&rx, len);
 	case SF_ETHERTYPE_ARP:
 		return classify_arp(&rx, len);
+	case SF_ETHERTYPE_VLAN: /* only reached as the inner type: the outer tag was taken above */
+	case SF_ETHERTYPE_QINQ: /* 802.1ad service tag, outer or inner, carries another tag */
+	case 0x9100:            /* pre-standard QinQ tag */
+		return SF_DROP_VLAN_STACKED;
 	default:
 		return SF_DROP_ETHERTYPE;
 	}
@@ -482,6 +487,12 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 uint32_t sf_net_arp_target(const uint8_t *frame, const struct sf_pkt *pkt)
 {
 	return ld32(frame + pkt->l3_off + 24);
+}
+
+bool sf_net_arp_is_request(const uint8_t *frame, const struct sf_pkt *pkt)
+{
+	/* RFC 826: opcode 1 asks, opcode 2 answers. */
+	return ld_be16(frame + pkt->l3_off + 6) == 1;
 }
 
 const uint8_t *sf_net_ns_target(const uint8_t *frame, const struct sf_pkt *pkt)

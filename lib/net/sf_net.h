@@ -355,6 +355,8 @@ uint32_t sf_net_nd_na_reply(uint8_t *frame, const struct sf_pkt *pkt, uint32_t r
 
 /** Target protocol address of an ARP frame, as its 4 bytes lie in the frame (network order). */
 uint32_t sf_net_arp_target(const uint8_t *frame, const struct sf_pkt *pkt);
+/** True when a classified ARP frame is a request (opcode 1), the only kind that is answered. */
+bool sf_net_arp_is_request(const uint8_t *frame, const struct sf_pkt *pkt);
 /** Target address of a classified NS or NA: 16 bytes inside @p frame. */
 const uint8_t *sf_net_ns_target(const uint8_t *frame, const struct sf_pkt *pkt);
 /** Destination address of an IPv4 frame, as its 4 bytes lie in the frame (network order). */

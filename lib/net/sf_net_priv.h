@@ -12,6 +12,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
 
 #include "sf_net.h"
 
@@ -45,20 +46,34 @@ static inline void st16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* Host-order views of network-order fields. */
+/*
+ * Host-order views of network-order fields. The compiler builtins, unlike rte_bswap16/32 (inline
+ * asm on x86), let the compiler fold a swap into a comparison with a constant or into movbe.
+ */
 static inline uint16_t ld_be16(const uint8_t *p)
 {
-	return rte_be_to_cpu_16(ld16(p));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(ld16(p));
+#else
+	return ld16(p);
+#endif
 }
 
 static inline uint32_t ld_be32(const uint8_t *p)
 {
-	return rte_be_to_cpu_32(ld32(p));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap32(ld32(p));
+#else
+	return ld32(p);
+#endif
 }
 
 static inline void st_be16(uint8_t *p, uint16_t v)
 {
-	st16(p, rte_cpu_to_be_16(v));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	v = __builtin_bswap16(v);
+#endif
+	st16(p, v);
 }
 
 /* 64-bit add with end-around carry: one's-complement addition modulo 2^64 - 1. */
@@ -77,6 +92,28 @@ static inline uint32_t fold64(uint64_t acc)
 }
 
 /*
+ * Bulk of a long buffer (@len a multiple of 16): each 8-byte load is split into its two 32-bit
+ * halves, added to 64-bit accumulators without carry handling (2^28 iterations cannot overflow
+ * them). With no carry chain between iterations the compiler vectorizes this loop; past a few
+ * hundred bytes it beats the add-with-carry loop below (1460 bytes: about 1.5x with gcc 12).
+ */
+static inline uint64_t csum_bulk(const uint8_t *p, uint32_t len)
+{
+	uint64_t a0 = 0, a1 = 0;
+
+	for (; len != 0; len -= 16, p += 16) {
+		uint64_t x = ld64(p), y = ld64(p + 8);
+
+		a0 += (x & 0xffffffffu) + (x >> 32);
+		a1 += (y & 0xffffffffu) + (y >> 32);
+	}
+	return add_eac(a0, a1);
+}
+
+/* Below this, headers and small segments: the add-with-carry loop has less set-up. */
+#define CSUM_BULK_MIN 128
+
+/*
  * RFC 1071 sum of @len bytes, 8 at a time with end-around carry. Each word is counted from
  * @buf's first byte whatever its address, so alignment only affects speed. A 64-bit lane holds
  * four 16-bit words whose weights 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
@@ -85,6 +122,13 @@ static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint3
 {
 	uint64_t acc = sum;
 
+	if (unlikely(len >= CSUM_BULK_MIN)) {
+		uint32_t bulk = len & ~15u;
+
+		acc = add_eac(acc, csum_bulk(p, bulk));
+		p += bulk;
+		len -= bulk;
+	}
 	while (len >= 32) {
 		acc = add_eac(acc, ld64(p));
 		acc = add_eac(acc, ld64(p + 8));

@@ -54,6 +54,17 @@ static void arp_reply_is_arp(void **state)
 	expect_ok(SF_PKT_ARP);
 }
 
+static void arp_is_request_tells_request_from_reply(void **state)
+{
+	(void)state;
+	build_arp(&f, 1, true);
+	expect_ok(SF_PKT_ARP);
+	assert_true(sf_net_arp_is_request(f.b, &pkt));
+	build_arp(&f, 2, false);
+	expect_ok(SF_PKT_ARP);
+	assert_false(sf_net_arp_is_request(f.b, &pkt));
+}
+
 static void arp_request_with_vlan_reports_tci(void **state)
 {
 	(void)state;
@@ -457,6 +468,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(arp_request_is_arp),
 		cmocka_unit_test(arp_reply_is_arp),
+		cmocka_unit_test(arp_is_request_tells_request_from_reply),
 		cmocka_unit_test(arp_request_with_vlan_reports_tci),
 		cmocka_unit_test(arp_target_reads_target_protocol_address),
 		cmocka_unit_test(icmp4_echo_request_is_icmp4_echo),

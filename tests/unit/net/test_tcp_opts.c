@@ -69,7 +69,7 @@ static void sack_permitted_sets_its_bit(void **state)
 	assert_int_equal(o.present, SF_OPT_SACK_PERM);
 }
 
-/* RFC 7323 3.2: timestamps, kind 8 length 10, TSval then TSecr */
+/* RFC 7323 3.2: timestamps, kind 8 length 10, TSval then TSecr (Appendix A layout) */
 static void timestamps_are_read_in_host_order(void **state)
 {
 	(void)state;
@@ -78,6 +78,30 @@ static void timestamps_are_read_in_host_order(void **state)
 	assert_int_equal(o.present, SF_OPT_TS);
 	assert_int_equal(o.ts_val, 0xdeadbeef);
 	assert_int_equal(o.ts_ecr, 0x01020304);
+}
+
+/* The same option without the NOP NOP prefix, followed by padding */
+static void timestamps_first_then_padding(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(8, 10, 0, 0, 0, 9, 0xff, 0xff, 0xff, 0xff, 1, 0), SF_DROP_NONE);
+	assert_int_equal(o.present, SF_OPT_TS);
+	assert_int_equal(o.ts_val, 9);
+	assert_int_equal(o.ts_ecr, 0xffffffffu);
+}
+
+/* NOP NOP TS but 16 bytes long: the general parser, and what follows still counts */
+static void aligned_timestamps_followed_by_sack(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 5, 10, 0, 0, 0, 5, 0, 0, 0, 6),
+			 SF_DROP_NONE);
+	assert_int_equal(o.present, SF_OPT_TS | SF_OPT_SACK);
+	assert_int_equal(o.ts_val, 1);
+	assert_int_equal(o.ts_ecr, 2);
+	assert_int_equal(o.sack_blocks, 1);
+	assert_int_equal(o.sack[0][0], 5);
+	assert_int_equal(o.sack[0][1], 6);
 }
 
 /* RFC 2018 3: SACK, kind 5, length 2 + 8n; blocks are left and right edges */
@@ -264,6 +288,8 @@ int main(void)
 		cmocka_unit_test(wscale_is_kept_as_received),
 		cmocka_unit_test(sack_permitted_sets_its_bit),
 		cmocka_unit_test(timestamps_are_read_in_host_order),
+		cmocka_unit_test(timestamps_first_then_padding),
+		cmocka_unit_test(aligned_timestamps_followed_by_sack),
 		cmocka_unit_test(sack_with_1_block),
 		cmocka_unit_test(sack_with_2_blocks),
 		cmocka_unit_test(sack_with_3_blocks),
