@@ -233,7 +233,14 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 				tcp_timer_sync(ctx, tcb, out, restart);
 				return SF_TCP_LISTEN_NEW;
 			}
+			/*
+			 * Not a valid cookie. While cookies are out, a later segment of a cookie
+			 * connection can overtake the first one (whose SEG.SEQ - 1 is the ISN the
+			 * MAC covers) and fail here: a RST would kill a good connection, so drop it
+			 * and let the peer retransmit. RFC 9293 3.10.7.2's RST applies otherwise.
+			 */
 			ctx->stats.cookies_rejected++;
+			return SF_TCP_LISTEN_DROP;
 		}
 		tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_LISTEN_ACK);
 		return SF_TCP_LISTEN_REPLY;
