@@ -272,17 +272,19 @@ static inline uint16_t sf_csum_fold(uint32_t sum)
 }
 /** IPv4 header checksum of @p hdr (checksum field taken as zero), ready to store. */
 uint16_t sf_csum_ip4_hdr(const void *hdr, uint32_t hdr_len);
-/** Partial sum of the IPv4/IPv6 pseudo-header for an L4 length (host order) and protocol. */
+/** Partial sum of the IPv4 pseudo-header (RFC 9293 3.1) for an L4 length (host order) and protocol. */
 uint32_t sf_csum_ip4_pseudo(const void *ip4_hdr, uint32_t l4_len, uint8_t proto);
+/** Partial sum of the IPv6 pseudo-header (RFC 8200 8.1, 32-bit length in host order). */
 uint32_t sf_csum_ip6_pseudo(const void *ip6_hdr, uint32_t l4_len, uint8_t proto);
 /**
- * Full TCP/ICMPv6 checksum over pseudo-header and @p l4 (its checksum field taken as zero: the
+ * Full TCP checksum over the IPv4 pseudo-header and @p l4 (its checksum field taken as zero: the
  * field of TCP, UDP, ICMPv6 is located by @p proto, so callers need not clear it first).
  * The result is ready to store; a zero result is left as zero (valid for TCP, RFC 9293 3.1).
  */
 uint16_t sf_csum_l4_ip4(const void *ip4_hdr, const void *l4, uint32_t l4_len, uint8_t proto);
+/** The same over the IPv6 pseudo-header: TCP or ICMPv6 (RFC 4443 2.3) behind a fixed header. */
 uint16_t sf_csum_l4_ip6(const void *ip6_hdr, const void *l4, uint32_t l4_len, uint8_t proto);
-/** RFC 1624 eqn. 3: new checksum after a 16-bit field changed from @p old to @p new. */
+/** RFC 1624 eqn. 3: new checksum after a 16-bit field changed from @p old to @p new_ (raw loads). */
 static inline uint16_t sf_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
 {
 	uint32_t s = (uint16_t)~csum + (uint32_t)(uint16_t)~old + new_;

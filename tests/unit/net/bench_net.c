@@ -142,6 +142,15 @@ static void b_tcp4_ack(struct frame *f, uint32_t i)
 	fr_pad(f, 60 - f->len, 0);
 }
 
+static void b_tcp4_ack_ts(struct frame *f, uint32_t i)
+{
+	static const uint8_t nop_nop_ts[12] = { 1, 1, 8, 10, 0, 0, 0x12, 0x34, 0, 0, 0x56, 0x78 };
+
+	build_tcp(f, false, false,
+		  &TCP_SPEC(.sport = (uint16_t)(1024 + i), .flags = SF_TCP_ACK, .ack = i,
+			    .opts = nop_nop_ts, .opts_len = sizeof(nop_nop_ts)));
+}
+
 static void b_tcp4_data(struct frame *f, uint32_t i)
 {
 	build_tcp(f, false, false,
@@ -181,6 +190,8 @@ int main(int argc, char **argv)
 		{ "tcp4 SYN 74 B, hw csum", b_tcp4_syn, &hw_ok },
 		{ "tcp4 ACK 60 B (padded), sw csum", b_tcp4_ack, NULL },
 		{ "tcp4 ACK 60 B (padded), hw csum", b_tcp4_ack, &hw_ok },
+		{ "tcp4 ACK+timestamps 66 B, sw csum", b_tcp4_ack_ts, NULL },
+		{ "tcp4 ACK+timestamps 66 B, hw csum", b_tcp4_ack_ts, &hw_ok },
 		{ "tcp4 400 B payload, sw csum", b_tcp4_data, NULL },
 		{ "tcp6 SYN 94 B, sw csum", b_tcp6_syn, NULL },
 		{ "icmp4 echo 98 B", b_icmp4, NULL },
