@@ -7,7 +7,8 @@
  *
  *   loss      drop the frame
  *   corrupt   flip one random bit of the IP packet (after the Ethernet header), so that a
- *             checksum catches it
+ *             checksum catches it (in IPv6, whose header has no checksum, a flip in the traffic
+ *             class, flow label or hop limit goes unnoticed, as it would on a real link)
  *   dup       send the frame twice
  *   reorder   hold the frame back until N later frames have gone ahead of it, or until a short
  *             time has passed, so that it arrives late
@@ -103,7 +104,7 @@ static const struct {
 	X(spared)		/* not IP, left alone by --ip-only */ \
 	X(bypassed)		/* GSO or larger than a slot: forwarded at once, unimpaired */ \
 	X(csum_completed)	/* checksum left to offload by the sender, finished here */ \
-	X(truncated)		/* larger than the receive buffer: dropped */ \
+	X(truncated)		/* larger than the receive buffer or shorter than Ethernet: dropped */ \
 	X(tx_errors)		/* send() refused it (queue full, link down) */ \
 	X(rx_errors) \
 	X(sock_drops)		/* dropped by the kernel before we read them (PACKET_STATISTICS) */ \
@@ -442,23 +443,25 @@ static bool csum_complete(uint8_t *frame, size_t len, const struct virtio_net_hd
 
 static void on_frame(struct relay *r, struct direction *d, uint8_t *pkt, uint32_t len, uint64_t now)
 {
-	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)pkt;
 	uint8_t *frame = pkt + VNET_LEN;
 	size_t flen = len - VNET_LEN;
+	struct virtio_net_hdr vh;
 
+	memcpy(&vh, pkt, sizeof(vh));
 	d->c.rx++;
 	d->c.rx_bytes += flen;
-	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE || len > SLOT_BYTES) {
+	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE || len > SLOT_BYTES) {
 		/* The kernel segments (and checksums) a GSO frame on the way out: pass it whole. */
 		d->c.bypassed++;
 		transmit(d, pkt, len);
 		return;
 	}
-	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if (csum_complete(frame, flen, vh))
+	if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (csum_complete(frame, flen, &vh))
 			d->c.csum_completed++;
 	}
-	memset(vh, 0, sizeof(*vh));
+	/* from here on the frame is complete: it goes out with an empty header */
+	memset(pkt, 0, VNET_LEN);
 	if (r->ip_only && ethertype(frame, flen) != ETHERTYPE_IP && ethertype(frame, flen) != ETHERTYPE_IPV6) {
 		d->c.spared++;
 		transmit(d, pkt, len);

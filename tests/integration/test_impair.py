@@ -15,9 +15,10 @@ which the relay impairs too: where those could blur a count, the check is a boun
 exactly the IP frames the relay saw beyond the pings.
 """
 
-import re
-import sys
 import os
+import re
+import subprocess
+import sys
 
 import harness as h
 import impair as im
@@ -90,12 +91,14 @@ def test_between_kernels(relay_binary):
         other = ping(a, ip_b, count)
         h.check(other["lost_seqs"] != first["lost_seqs"], "seed 8 loses other pings")
 
-        relay.restart(delay_us=3000, jitter_us=1000)
-        delayed = ping(a, ip_b, 50)
+        # jitter up to 3 ms on pings 2 ms apart: would reorder if jitter could
+        n = 100
+        relay.restart(delay_us=3000, jitter_us=3000)
+        delayed = ping(a, ip_b, n)
         c = relay.snapshot()
-        h.check(delayed["received"] == 50, "delay and jitter lose nothing")
+        h.check(delayed["received"] == n, "delay and jitter lose nothing")
         h.check(delayed["rtt_min"] >= 6.0, f"3 ms each way: shortest round trip {delayed['rtt_min']} ms >= 6 ms")
-        h.check(c[im.TO_PEER]["delayed"] >= 50 and c[im.TO_SYNFIN]["delayed"] >= 50,
+        h.check(c[im.TO_PEER]["delayed"] >= n and c[im.TO_SYNFIN]["delayed"] >= n,
                 "every ping went through both delay queues")
         h.check(late_replies(delayed["seqs"]) == 0, "jitter alone never reorders")
         balanced(c, "delay")
@@ -107,6 +110,57 @@ def test_between_kernels(relay_binary):
         relay.ns.run(["ip", "link", "del", "veth-b"])
         c = relay.wait(5)
         h.check(c["stop"] == "interface gone", "the relay stops when one of its interfaces is deleted")
+
+
+TCP_SINK = """
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 5001))
+s.listen(1)
+s.settimeout(20)
+c, _ = s.accept()
+c.settimeout(20)
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+print(n)
+"""
+
+TCP_SEND = """
+import socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.create_connection((sys.argv[1], 5001), timeout=5)
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+s.sendall(bytes(int(sys.argv[2])))
+s.close()
+"""
+
+
+def test_offloaded_frames(relay_binary):
+    """A kernel that leaves checksums to offload and segments late (veth's defaults) still talks
+    TCP through the relay: it finishes the checksums and passes GSO frames whole."""
+    size = 2_000_000
+    with im.impaired_veth_pair("impo", relay_binary, ipv6=False, offloads=True) as (a, b, relay):
+        sink = b.popen([h.PY, "-c", TCP_SINK, im.PAIR_IP4[1]], stdout=subprocess.PIPE, text=True)
+        try:
+            a.run([h.PY, "-c", TCP_SEND, im.PAIR_IP4[1], str(size)], timeout=30)
+            got = sink.communicate(timeout=30)[0].strip()
+        finally:
+            if sink.poll() is None:
+                sink.kill()
+                sink.wait(5)
+        c = relay.stop()
+        h.check(got == str(size), f"TCP with offloads on: {got} of {size} bytes arrived")
+        h.check(c[im.TO_SYNFIN]["csum_completed"] > 0,
+                f"relay finished {c[im.TO_SYNFIN]['csum_completed']} checksums left to offload")
+        h.check(c[im.TO_PEER]["bypassed"] > 0,
+                f"relay passed {c[im.TO_PEER]['bypassed']} GSO frames whole")
 
 
 def test_with_synfin(binary, relay_binary):
@@ -191,6 +245,7 @@ def test_with_synfin(binary, relay_binary):
 def test(binary):
     relay_binary = os.path.abspath(sys.argv[2])
     test_between_kernels(relay_binary)
+    test_offloaded_frames(relay_binary)
     test_with_synfin(binary, relay_binary)
 
 
