@@ -216,13 +216,11 @@ def _kernel_end(ns, ifname, mac, ip4, ip6, offloads=False):
     ns.run(["ip", "link", "set", ifname, "up"])
 
 
-def _relay_ns(name):
-    """The relay's namespace. IPv6 off, no addresses: its own kernel sends nothing onto the
-    link (no router solicitations, MLD reports or DAD probes), so the peers see only each
+def _quiet_relay_ns(ns):
+    """The relay's namespace gets IPv6 off and no addresses: its own kernel sends nothing onto
+    the link (no router solicitations, MLD reports or DAD probes), so the peers see only each
     other's frames."""
-    ns = h.Netns(name)
     _disable_ipv6(ns)
-    return ns
 
 
 def _stop_all(relay, others=()):
@@ -249,7 +247,8 @@ def impaired_tap_peer(synfin_binary, tag, relay_binary, lcores="0", app_args=(),
     sf = relay = None
     tap = f"sfi{uid}"[:15]
     try:
-        rns = _relay_ns(f"sfr-{uid}")
+        rns = h.Netns(f"sfr-{uid}")
+        _quiet_relay_ns(rns)
         rns.run(["ip", "link", "add", RELAY_VETH, "type", "veth", "peer", "name", PEER_VETH,
                  "netns", peer.name])
         _kernel_end(peer, PEER_VETH, h.PEER_MAC, h.PEER_IP4, h.PEER_IP6)
@@ -284,7 +283,8 @@ def impaired_veth_pair(tag, relay_binary, duration=120, ipv6=True, offloads=Fals
     ends = []
     rns = relay = None
     try:
-        rns = _relay_ns(f"sfr-{uid}")
+        rns = h.Netns(f"sfr-{uid}")
+        _quiet_relay_ns(rns)
         for i, side in enumerate("ab"):
             ns = h.Netns(f"sf{side}-{uid}")
             ends.append(ns)
