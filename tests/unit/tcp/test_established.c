@@ -361,6 +361,23 @@ static void established_delayed_ack_rides_on_the_response(void **state)
 	assert_int_equal(f->tcb.timer_kind, SF_TCP_TK_RTO);
 }
 
+/* the one timer is busy with the RTO: an ACK that could wait goes at once instead */
+static void established_delayed_ack_goes_at_once_while_data_is_outstanding(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_tcp_config cfg;
+
+	f_config(&cfg);
+	cfg.delack = 1;
+	f_reconfig(f, &cfg);
+	f_app_send(f, 100);
+	f_output(f);
+	f_flush(f);
+	expect_reply(f, SEG(.flags = ACK, .seq = R1, .ack = L1, .payload_len = 10),
+		     OUT(.flags = ACK, .seq = L1 + 100, .ack = R1 + 10));
+	assert_int_equal(f->tcb.timer_kind, SF_TCP_TK_RTO);
+}
+
 /* RFC 9293 3.10.2: no SEND after CLOSE */
 static void established_send_after_close_fails(void **state)
 {
@@ -430,6 +447,7 @@ int main(void)
 		T(established_delayed_ack_fires_after_the_delay, f_setup_established),
 		T(established_delayed_ack_second_segment_acks_at_once, f_setup_established),
 		T(established_delayed_ack_rides_on_the_response, f_setup_established),
+		T(established_delayed_ack_goes_at_once_while_data_is_outstanding, f_setup_established),
 		T(established_send_after_close_fails, f_setup_established),
 		T(established_large_window_fills_several_descriptors, NULL),
 		T(fin_wait_1_data_is_still_delivered, f_setup_fin_wait_1),

@@ -440,6 +440,28 @@ static void syn_sent_queued_data_rides_on_final_ack(void **state)
 		     OUT(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1, .ack = REMOTE_SEQ + 1, .data_len = 50));
 }
 
+/* data on a SYN-ACK is not taken (we buffer nothing): only the SYN is acknowledged */
+static void syn_sent_syn_ack_with_data_acks_only_the_syn(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_reply(f, SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .ack = LOCAL_SEQ + 1, .payload_len = 20),
+		     OUT(.flags = ACK, .seq = LOCAL_SEQ + 1, .ack = REMOTE_SEQ + 1));
+	assert_int_equal(f->delivered, 0);
+	assert_int_equal(f->ctx.stats.drop[SF_TCP_DROP_SYN_DATA], 1);
+}
+
+/* RFC 9293 3.10.7.1: a TCB that is CLOSED answers like no connection */
+static void closed_tcb_input_gets_rst(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_tcp_input(&f->ctx, &f->tcb, &f->key, &SEG(.flags = ACK, .seq = 1, .ack = 99), f->now, &f->out);
+	assert_int_equal(f->out.nseg, 1);
+	assert_int_equal(f->out.seg[0].flags, RST);
+	assert_int_equal(f->out.seg[0].seq, 99);
+}
+
 /* RFC 9293 3.10.4: CLOSE in SYN-SENT deletes the TCB and sends nothing */
 static void syn_sent_close_closes_silently(void **state)
 {
@@ -506,6 +528,8 @@ int main(void)
 		T(syn_sent_syn_enters_syn_received_and_sends_syn_ack, f_setup_syn_sent),
 		T(simultaneous_open_syn_ack_establishes, f_setup_syn_sent),
 		T(syn_sent_queued_data_rides_on_final_ack, f_setup_syn_sent),
+		T(syn_sent_syn_ack_with_data_acks_only_the_syn, f_setup_syn_sent),
+		T(closed_tcb_input_gets_rst, f_setup_closed),
 		T(syn_sent_close_closes_silently, f_setup_syn_sent),
 		T(gauges_follow_the_handshake, f_setup_listen),
 #undef T
