@@ -402,8 +402,10 @@ enum sf_tcp_listen_verdict {
 
 /**
  * A segment for a listening port that matches no connection (RFC 9293 3.10.7.2).
- * RST: ignored. ACK: when a cookie was sent recently and it validates, a connection is made in
- * @p tcb (then processed as in SYN-RECEIVED, so data or FIN on that ACK count), otherwise RST.
+ * RST: ignored. ACK: when a cookie was sent in the last two cookie periods, a valid cookie makes
+ * a connection in @p tcb (then processed as in SYN-RECEIVED, so data or FIN on that ACK count)
+ * and an invalid one is dropped (it may be a later segment of a cookie connection that overtook
+ * the first); with no cookie out, RST (RFC 9293 3.10.7.2).
  * SYN: a connection in SYN-RECEIVED in @p tcb with a SYN-ACK, or a cookie SYN-ACK when @p tcb is
  * NULL (pool empty) or the cookie mode is ALWAYS. @p tcb may be NULL; it is used only for
  * SF_TCP_LISTEN_NEW. Starts the round (clears @p out).
