@@ -512,25 +512,6 @@ const uint8_t *sf_net_ip6_dst(const uint8_t *frame, const struct sf_pkt *pkt)
 
 /* ---- in-place replies ---- */
 
-/* Send back where it came from: the request's source MAC becomes the destination. */
-static inline void eth_swap(uint8_t *frame)
-{
-	uint8_t tmp[6];
-
-	memcpy(tmp, frame, 6);
-	memcpy(frame, frame + 6, 6);
-	memcpy(frame + 6, tmp, 6);
-}
-
-static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-	uint8_t tmp[16];
-
-	memcpy(tmp, a, n);
-	memcpy(a, b, n);
-	memcpy(b, tmp, n);
-}
-
 /* Set byte @p[0] to @v and fix the checksum at @csum for the 16-bit word @p starts. */
 static inline void set_byte_hi(uint8_t *p, uint8_t v, uint8_t *csum)
 {

@@ -4,7 +4,7 @@
 
 /**
  * @file
- * lib/net: header layouts, validation, in-place reply rewriting and checksums.
+ * lib/net: header layouts, validation, in-place replies, TCP segment writing and checksums.
  *
  * Everything here works on plain byte buffers (a frame and its length), keeps no
  * state and needs no EAL, so it is unit-tested and fuzzed without DPDK running.
@@ -365,6 +365,73 @@ const uint8_t *sf_net_ns_target(const uint8_t *frame, const struct sf_pkt *pkt);
 uint32_t sf_net_ip4_dst(const uint8_t *frame, const struct sf_pkt *pkt);
 /** Destination address of an IPv6 frame: 16 bytes inside @p frame. */
 const uint8_t *sf_net_ip6_dst(const uint8_t *frame, const struct sf_pkt *pkt);
+
+/* ---- TCP segments: the reply written over the segment it answers, or a header from scratch ---- */
+
+/**
+ * What to write into a TCP header: the fields lib/tcp decides, host order. lib/net's own
+ * descriptor, so that lib/net depends on nothing above it.
+ */
+struct sf_tcp_wr {
+	uint32_t seq, ack;
+	uint16_t wnd;          /**< window field as sent (already scaled down) */
+	uint8_t flags;         /**< SF_TCP_* */
+	uint8_t opts;          /**< SF_OPT_MSS|WSCALE|SACK_PERM|TS to write; others are ignored */
+	uint16_t mss;          /**< MSS option value (with SF_OPT_MSS) */
+	uint8_t wscale;        /**< window scale shift (with SF_OPT_WSCALE) */
+	uint32_t ts_val, ts_ecr; /**< timestamps option (with SF_OPT_TS) */
+	uint16_t payload_len;  /**< bytes that follow the header, attached by the caller (another mbuf) */
+};
+
+/** csum_flags: leave the IPv4 header checksum to the port (written as 0). */
+#define SF_NET_TX_CSUM_IP4 0x1
+/**
+ * csum_flags: leave the TCP checksum to the port. The field gets the folded, not complemented,
+ * pseudo-header sum including the TCP length, as rte_ipv4_phdr_cksum()/rte_ipv6_phdr_cksum()
+ * compute it for RTE_MBUF_F_TX_TCP_CKSUM.
+ */
+#define SF_NET_TX_CSUM_TCP 0x2
+
+/**
+ * Length of the TCP header sf_net_tcp_reply() and sf_net_tcp_build() write for @p w: 20 bytes
+ * plus the options, always a multiple of 4. Option layout, the compact orders stacks use:
+ * MSS(4), then SACK-permitted(2) + timestamps(10) | NOP NOP timestamps(10) | NOP NOP
+ * SACK-permitted(2), then NOP window scale(3): 20 option bytes with all four. MSS, window scale
+ * and SACK-permitted are written on SYN segments only (RFC 9293 3.7.1, RFC 7323 2.2, RFC 2018 2),
+ * so any other segment carries at most NOP NOP timestamps. SACK blocks are never written.
+ */
+uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w);
+
+/**
+ * Turn a received, classified TCP frame (SF_PKT_TCP4 or SF_PKT_TCP6) into the segment @p w going
+ * back, in place: Ethernet addresses, IP addresses and ports swapped, an 802.1Q tag kept as it
+ * came; a new TCP header (seq, ack, flags, window, urgent pointer 0, options) whose length may
+ * differ from the received one (the received payload is discarded). IPv4: DSCP/ECN 0, total
+ * length, ID 0, DF, TTL 64, header checksum; IPv6: traffic class and flow label 0, payload
+ * length, hop limit 64. The TCP checksum covers the pseudo-header, the header and
+ * @p payload_sum, the unfolded sum of the w->payload_len bytes the caller chains after the
+ * header (sf_csum_partial(payload, len, 0), computed once per response body).
+ * @p csum_flags (SF_NET_TX_CSUM_*) leaves either checksum to the port.
+ * Writes only the bytes up to the returned length, at most pkt->l4_off + 40 (20 option bytes),
+ * which may be past the received frame: its buffer must hold that much (any mbuf does).
+ * Ethernet padding is the PMD's business.
+ * @return the frame length up to the end of the TCP header.
+ */
+uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
+			  uint32_t payload_sum, unsigned int csum_flags);
+
+/**
+ * Write a whole Ethernet (+ 802.1Q) + IPv4/IPv6 + TCP header for segment @p w of the connection
+ * @p key from scratch (retransmissions, a client's SYN): we are the source, key->laddr/lport,
+ * and the peer the destination. IP and TCP fields and checksums as sf_net_tcp_reply() writes
+ * them. @p vlan_tci is the tag's TCI, or 0 for an untagged frame. Nothing past the returned
+ * length is written.
+ * @return the header length, or 0 (nothing written) when it does not fit in @p room bytes or
+ * key->family is neither SF_AF_INET nor SF_AF_INET6.
+ */
+uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
+			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags);
 
 /* ---- RSS: the Toeplitz hash NICs use to pick an rx queue ---- */
 

@@ -46,6 +46,11 @@ static inline void st16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+static inline void st32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
 /*
  * Host-order views of network-order fields. The compiler builtins, unlike rte_bswap16/32 (inline
  * asm on x86), let the compiler fold a swap into a comparison with a constant or into movbe.
@@ -74,6 +79,33 @@ static inline void st_be16(uint8_t *p, uint16_t v)
 	v = __builtin_bswap16(v);
 #endif
 	st16(p, v);
+}
+
+static inline void st_be32(uint8_t *p, uint32_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	v = __builtin_bswap32(v);
+#endif
+	st32(p, v);
+}
+
+/* Send back where it came from: the received frame's source MAC becomes the destination. */
+static inline void eth_swap(uint8_t *frame)
+{
+	uint8_t tmp[6];
+
+	memcpy(tmp, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, tmp, 6);
+}
+
+static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t tmp[16];
+
+	memcpy(tmp, a, n);
+	memcpy(a, b, n);
+	memcpy(b, tmp, n);
 }
 
 /* 64-bit add with end-around carry: one's-complement addition modulo 2^64 - 1. */

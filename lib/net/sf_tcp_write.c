@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP segment writing: the reply written over the segment it answers (sf_net_tcp_reply) and a
+ * header from scratch for a known connection (sf_net_tcp_build). Both put the addresses and
+ * ports in place and then share one writer for everything else: TCP header and options, IP
+ * header, checksums.
+ *
+ * Reading list: RFC 9293 (TCP: header, checksum, MSS), RFC 7323 (window scale, timestamps,
+ * Appendix A option layout), RFC 2018 (SACK-permitted), RFC 791 and RFC 6864 (IPv4 header,
+ * identification), RFC 8200 (IPv6 header), RFC 3168 (ECN codepoints), RFC 1071 (checksums).
+ *
+ * This runs for every segment sent, millions per second: no tables, no loops but the header
+ * sum, and the option branches depend on the option set only, which a connection repeats.
+ */
+#include "sf_net_priv.h"
+
+/* RFC 9293 3.7.1 (MSS), RFC 7323 2.2 (window scale), RFC 2018 2 (SACK-permitted): these
+ * options appear on SYN segments only. */
+#define SYN_ONLY_OPTS (SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_SACK_PERM)
+
+/* The option bits this segment carries: w->opts without SACK blocks (not written) and without
+ * the SYN-only options on other segments. */
+static inline unsigned int opts_to_write(const struct sf_tcp_wr *w)
+{
+	unsigned int allowed = SF_OPT_TS | ((w->flags & SF_TCP_SYN) ? SYN_ONLY_OPTS : 0);
+
+	return w->opts & allowed;
+}
+
+/*
+ * Option bytes for @opts: each option sits in its own 32-bit word, so the length is a multiple
+ * of 4 with no trailing padding. The timestamps word (with its two leading NOPs or
+ * SACK-permitted) is 12 bytes; SACK-permitted alone takes a word with two NOPs.
+ */
+static inline uint32_t opts_len(unsigned int opts)
+{
+	uint32_t mss = (opts & SF_OPT_MSS) ? 4 : 0;
+	uint32_t mid = (opts & SF_OPT_TS) ? 12 : (opts & SF_OPT_SACK_PERM) ? 4 : 0;
+	uint32_t ws = (opts & SF_OPT_WSCALE) ? 4 : 0;
+
+	return mss + mid + ws;
+}
+
+/* Write the options of opts_len(@opts) bytes at @o. */
+static inline void opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned int opts)
+{
+	uint32_t n = 0;
+
+	/* RFC 9293 3.2: MSS, kind 2 length 4; first, as in every stack's SYN. */
+	if (opts & SF_OPT_MSS) {
+		st_be32(o, 0x02040000u | w->mss);
+		n = 4;
+	}
+	if (opts & SF_OPT_TS) {
+		/* RFC 7323 Appendix A: timestamps (kind 8, length 10) aligned by two leading bytes,
+		 * NOP NOP, or SACK-permitted (RFC 2018 2: kind 4, length 2) when it goes too. */
+		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? 0x0402u : 0x0101u;
+
+		st_be32(o + n, lead << 16 | 0x080au);
+		st_be32(o + n + 4, w->ts_val);
+		st_be32(o + n + 8, w->ts_ecr);
+		n += 12;
+	} else if (opts & SF_OPT_SACK_PERM) {
+		/* RFC 2018 2: SACK-permitted, kind 4 length 2, word aligned by two NOPs. */
+		st_be32(o + n, 0x01010402u);
+		n += 4;
+	}
+	/* RFC 7323 2.2: window scale, kind 3 length 3, after one NOP. */
+	if (opts & SF_OPT_WSCALE)
+		st_be32(o + n, 0x01030300u | w->wscale);
+}
+
+uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
+{
+	return SF_TCP_HLEN + opts_len(opts_to_write(w));
+}
+
+/*
+ * Everything but addresses and ports, which the caller has put in place: the TCP header from
+ * its sequence number on, the IP header, and both checksums. @ip is the IPv4 or IPv6 header,
+ * @t the TCP header right behind it. Returns the TCP header length.
+ */
+static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v6, const struct sf_tcp_wr *w,
+						 uint32_t payload_sum, unsigned int csum_flags)
+{
+	unsigned int opts = opts_to_write(w);
+	uint32_t hlen = SF_TCP_HLEN + opts_len(opts);
+	uint32_t l4_len = hlen + w->payload_len;
+	uint32_t pseudo;
+	uint16_t csum;
+
+	st_be32(t + SF_TCP_OFF_SEQ, w->seq);
+	st_be32(t + SF_TCP_OFF_ACK, w->ack);
+	/* RFC 9293 3.1: data offset in 32-bit words in the high nibble, reserved bits zero. */
+	st_be16(t + SF_TCP_OFF_DOFF, (uint16_t)(hlen << 10 | w->flags));
+	st_be16(t + SF_TCP_OFF_WND, w->wnd);
+	/* Checksum 0 while the header is summed; RFC 9293 3.1: the urgent pointer is only read
+	 * with URG, which we never send. */
+	st32(t + SF_TCP_OFF_CSUM, 0);
+	opts_write(t + SF_TCP_HLEN, w, opts);
+
+	if (v6) {
+		/* RFC 8200 3: version 6; traffic class 0 (RFC 3168 6.1.1: no ECT without ECN
+		 * negotiated, and never on a SYN or SYN-ACK); flow label 0, a fresh packet of ours
+		 * rather than the peer's flow. */
+		st_be32(ip, 0x60000000u);
+		st_be16(ip + SF_IP6_OFF_PLEN, (uint16_t)l4_len);
+		ip[SF_IP6_OFF_NXT] = SF_IPPROTO_TCP;
+		/* Linux's default hop limit, as for the echo replies. */
+		ip[SF_IP6_OFF_HLIM] = 64;
+		pseudo = csum_ip6_pseudo_inline(ip, l4_len, SF_IPPROTO_TCP);
+	} else {
+		uint32_t totlen = SF_IP4_HLEN + l4_len;
+		uint64_t addrs = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
+
+		/* RFC 791 3.1: version 4, IHL 5; TOS 0 (RFC 3168 6.1.1: not-ECT, as above). */
+		st_be16(ip, 0x4500);
+		st_be16(ip + SF_IP4_OFF_TOTLEN, (uint16_t)totlen);
+		/* RFC 6864 4.1: an atomic datagram (DF, never fragmented) may carry any ID: 0.
+		 * RFC 791 3.1: DF set, fragment offset 0. */
+		st_be32(ip + 4, 0x00004000u);
+		/* RFC 1122 3.2.1.7: a datagram of ours starts with the default TTL. */
+		ip[SF_IP4_OFF_TTL] = 64;
+		ip[SF_IP4_OFF_PROTO] = SF_IPPROTO_TCP;
+		/* RFC 791 3.1: the full header sum, from the words just written and the addresses
+		 * (ID and fragment offset are zero) rather than re-read from memory. */
+		csum = 0;
+		if (!(csum_flags & SF_NET_TX_CSUM_IP4)) {
+			uint64_t h = addrs + rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16((uint16_t)totlen) +
+				     rte_cpu_to_be_16(0x4000) + rte_cpu_to_be_16((uint16_t)(64 << 8 | SF_IPPROTO_TCP));
+
+			csum = (uint16_t)~sf_csum_fold(fold64(h));
+		}
+		st16(ip + SF_IP4_OFF_CSUM, csum);
+		/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
+		pseudo = fold64(addrs + rte_cpu_to_be_16(SF_IPPROTO_TCP) + rte_cpu_to_be_16((uint16_t)l4_len));
+	}
+
+	if (csum_flags & SF_NET_TX_CSUM_TCP) {
+		/* The port sums header and payload onto the pseudo-header sum it finds in the field
+		 * and stores the complement (DPDK's RTE_MBUF_F_TX_TCP_CKSUM contract). */
+		csum = sf_csum_fold(pseudo);
+	} else {
+		/* RFC 9293 3.1: pseudo-header, header, payload. The header length is a multiple of 4,
+		 * so the payload's own sum chains after it (sf_net.h, partial sums). */
+		uint32_t sum = csum_partial_inline(t, hlen, sf_csum_add(pseudo, payload_sum));
+
+		csum = (uint16_t)~sf_csum_fold(sum);
+	}
+	st16(t + SF_TCP_OFF_CSUM, csum);
+	return hlen;
+}
+
+/* Exchange two adjacent 4-byte fields (IPv4 source and destination) with one rotation. */
+static inline void swap_adjacent32(uint8_t *p)
+{
+	uint64_t v = ld64(p);
+
+	v = v >> 32 | v << 32;
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Exchange two adjacent 2-byte fields (source and destination port). */
+static inline void swap_adjacent16(uint8_t *p)
+{
+	uint32_t v = ld32(p);
+
+	st32(p, v >> 16 | v << 16);
+}
+
+uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
+			  uint32_t payload_sum, unsigned int csum_flags)
+{
+	uint8_t *ip = frame + pkt->l3_off;
+	uint8_t *t = frame + pkt->l4_off;
+	bool v6 = pkt->kind == SF_PKT_TCP6;
+
+	/* RFC 9293 3.10.7: the answer goes back along the segment's path: our address and port
+	 * become the source, the peer's the destination. */
+	eth_swap(frame);
+	if (v6)
+		swap_bytes(ip + SF_IP6_OFF_SRC, ip + SF_IP6_OFF_DST, 16);
+	else
+		swap_adjacent32(ip + SF_IP4_OFF_SRC);
+	swap_adjacent16(t + SF_TCP_OFF_SPORT);
+	return pkt->l4_off + tcp_ip_write(ip, t, v6, w, payload_sum, csum_flags);
+}
+
+uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
+			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
+{
+	bool v6 = key->family == SF_AF_INET6;
+	uint32_t l3_off = SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0);
+	uint32_t l4_off = l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN);
+	uint32_t len = l4_off + sf_net_tcp_hdr_len(w);
+	uint8_t *ip = frame + l3_off;
+	uint8_t *t = frame + l4_off;
+
+	if (unlikely(len > room || (!v6 && key->family != SF_AF_INET)))
+		return 0;
+	memcpy(frame, dst->b, 6);
+	memcpy(frame + 6, src->b, 6);
+	if (vlan_tci != 0) {
+		/* IEEE 802.1Q 9.3: TPID 0x8100, then the TCI; the real EtherType follows. */
+		st_be16(frame + 12, SF_ETHERTYPE_VLAN);
+		st_be16(frame + 14, vlan_tci);
+	}
+	st_be16(ip - 2, v6 ? SF_ETHERTYPE_IP6 : SF_ETHERTYPE_IP4);
+	if (v6) {
+		memcpy(ip + SF_IP6_OFF_SRC, key->laddr, 16);
+		memcpy(ip + SF_IP6_OFF_DST, key->raddr, 16);
+	} else {
+		memcpy(ip + SF_IP4_OFF_SRC, key->laddr, 4);
+		memcpy(ip + SF_IP4_OFF_DST, key->raddr, 4);
+	}
+	st16(t + SF_TCP_OFF_SPORT, key->lport);
+	st16(t + SF_TCP_OFF_DPORT, key->rport);
+	tcp_ip_write(ip, t, v6, w, payload_sum, csum_flags);
+	return len;
+}
