@@ -13,7 +13,7 @@
  *   6 bytes plus the table's slack. The caller passes the flow's 32-bit hash (the NIC's RSS
  *   value, or sf_conn_hash_crc()) and must always pass the same one for the same key;
  *   sf_conn_config.hash_fn recomputes it when lib/conn needs it by itself (expiry, recycling).
- * - a TCB pool: a fixed array of caller-sized objects, a free list and, beside each object,
+ * - a TCB pool: a fixed array of caller-sized objects, a stack of free indexes and, beside each,
  *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it).
  * - a compact TIME_WAIT store: a ring per address family in which every entry lives 2MSL, so
  *   the ring is also the expiry FIFO (oldest at the head). IPv4 entries are 32 bytes (state,
@@ -121,7 +121,7 @@ struct sf_conn_memory {
 	uint32_t table_slots;  /**< keys the table holds at most (sum of the capacities) */
 	uint32_t buckets;
 	size_t tcb_bytes;      /**< TCB objects */
-	size_t tcb_key_bytes;  /**< per-TCB key, hash and free-list link */
+	size_t tcb_key_bytes;  /**< per-TCB key record (key, hash) and free stack */
 	size_t tw4_bytes;      /**< IPv4 ring */
 	size_t tw6_bytes;      /**< IPv6 ring */
 };

@@ -36,11 +36,11 @@ struct sf_bucket {
 	uint8_t pad2[8];
 };
 
-/* Beside each TCB: its key (compared on lookup), its hash (to unmap it) and the free list. */
+/* Beside each TCB: its key (compared on lookup) and its hash (to unmap it). */
 struct sf_tcb_meta {
 	struct sf_flow_key key;
 	uint32_t hash;
-	uint32_t next_free;
+	uint32_t in_use;
 	uint8_t pad[16];
 };
 
@@ -82,7 +82,9 @@ struct sf_conn {
 	size_t tcb_bytes;
 	struct sf_tcb_meta *tcb_meta;
 	size_t tcb_meta_bytes;
-	uint32_t tcb_stride, tcb_cap, tcb_free_head;
+	uint32_t *tcb_free;     /* stack of free TCB indexes */
+	size_t tcb_free_bytes;
+	uint32_t tcb_stride, tcb_cap, tcb_free_top;
 
 	struct sf_tw_ring tw4, tw6;
 

@@ -48,6 +48,7 @@ void sf_conn_free(struct sf_conn *c)
 	big_free(c->buckets, c->table_bytes);
 	big_free(c->tcb_mem, c->tcb_bytes);
 	big_free(c->tcb_meta, c->tcb_meta_bytes);
+	big_free(c->tcb_free, c->tcb_free_bytes);
 	big_free(c->tw4.mem, c->tw4.bytes);
 	big_free(c->tw6.mem, c->tw6.bytes);
 	free(c);
@@ -94,10 +95,12 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
 	c->tcb_bytes = (size_t)c->tcb_stride * c->tcb_cap;
 	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
+	c->tcb_free_bytes = sizeof(uint32_t) * (size_t)c->tcb_cap;
 	if (c->tcb_cap != 0) {
 		c->tcb_mem = big_alloc(c->tcb_bytes);
 		c->tcb_meta = big_alloc(c->tcb_meta_bytes);
-		if (c->tcb_mem == NULL || c->tcb_meta == NULL)
+		c->tcb_free = big_alloc(c->tcb_free_bytes);
+		if (c->tcb_mem == NULL || c->tcb_meta == NULL || c->tcb_free == NULL)
 			goto fail;
 	}
 	tcb_pool_init(c);
@@ -129,7 +132,7 @@ void sf_conn_memory(const struct sf_conn *c, struct sf_conn_memory *m)
 	m->table_slots = c->table_cap;
 	m->buckets = c->nb;
 	m->tcb_bytes = c->tcb_bytes;
-	m->tcb_key_bytes = c->tcb_meta_bytes;
+	m->tcb_key_bytes = c->tcb_meta_bytes + c->tcb_free_bytes;
 	m->tw4_bytes = c->tw4.bytes;
 	m->tw6_bytes = c->tw6.bytes;
 }
@@ -182,25 +185,45 @@ uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, 
 void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *const *keys,
 			  const uint32_t *hashes, unsigned int n, uint32_t *vals)
 {
-	struct sf_bucket *b[SF_CONN_BURST_MAX];
-	unsigned int match[SF_CONN_BURST_MAX];
+	struct sf_bucket *b[SF_CONN_BURST_MAX], *o[SF_CONN_BURST_MAX];
+	unsigned int match[SF_CONN_BURST_MAX], omatch[SF_CONN_BURST_MAX];
 
 	if (n > SF_CONN_BURST_MAX)
 		n = SF_CONN_BURST_MAX;
+	/* 1: every primary bucket */
 	for (unsigned int i = 0; i < n; i++) {
 		b[i] = &c->buckets[tbl_primary(c, hashes[i])];
 		__builtin_prefetch(b[i]);
 	}
+	/* 2: the first candidate's key; or the other bucket when the key may have moved there */
 	for (unsigned int i = 0; i < n; i++) {
-		match[i] = bkt_match(b[i], tbl_sig(hashes[i]));
-		if (match[i] != 0)
-			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		const uint32_t *slot = bkt_find_key(c, b[i], match[i], keys[i]);
+		uint16_t sig = tbl_sig(hashes[i]);
 
-		if (slot == NULL && b[i]->outflow != 0)
-			slot = tbl_find_key(c, keys[i], hashes[i]);
+		match[i] = bkt_match(b[i], sig);
+		o[i] = NULL;
+		if (match[i] != 0) {
+			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
+		} else if (b[i]->outflow != 0) {
+			o[i] = &c->buckets[tbl_other(c, (uint32_t)(b[i] - c->buckets), sig)];
+			__builtin_prefetch(o[i]);
+		}
+	}
+	/* 3: candidates' keys in the other buckets */
+	for (unsigned int i = 0; i < n; i++) {
+		if (o[i] == NULL)
+			continue;
+		omatch[i] = bkt_match(o[i], tbl_sig(hashes[i]));
+		if (omatch[i] != 0)
+			__builtin_prefetch(val_key_addr(c, o[i]->val[__builtin_ctz(omatch[i])]));
+	}
+	/* 4: compare */
+	for (unsigned int i = 0; i < n; i++) {
+		const uint32_t *slot;
+
+		if (o[i] != NULL)
+			slot = bkt_find_key(c, o[i], omatch[i], keys[i]);
+		else if ((slot = bkt_find_key(c, b[i], match[i], keys[i])) == NULL && b[i]->outflow != 0)
+			slot = tbl_find_key(c, keys[i], hashes[i]); /* a false candidate hid the other bucket */
 		vals[i] = slot != NULL ? *slot : SF_CONN_MISS;
 	}
 }

@@ -246,25 +246,54 @@ void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash)
 		tw_unmap(c, ref, hash);
 }
 
+/* Entries expired ahead of the one being removed: their buckets are fetched meanwhile. */
+#define EXPIRE_AHEAD 8
+
+static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
+{
+	return (int32_t)(sf_tw_expires(c, v) - now) <= 0;
+}
+
+/* Hash of the entry @j places behind the head of ring @k, its bucket prefetched, when it is
+ * live and due; otherwise 0, unused. */
+static uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t j, uint32_t now)
+{
+	const struct sf_tw_ring *r = ring_of(c, k);
+	uint32_t i = r->head + j >= r->cap ? r->head + j - r->cap : r->head + j;
+	uint32_t v = tw_value(k, i), h;
+
+	if (tw_is_hole(c, v) || !tw_due(c, v, now))
+		return 0;
+	h = tw_hash(c, v);
+	sf_conn_prefetch(c, h);
+	return h;
+}
+
 /* Expire from the head of ring @k; @budget counts holes skipped too. */
-static unsigned int ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now, unsigned int *budget,
-				unsigned int *expired)
+static void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now, unsigned int *budget,
+			unsigned int *expired)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
+	uint32_t limit = *budget < r->count ? *budget : r->count;
+	uint32_t hashes[EXPIRE_AHEAD];
 
-	while (*budget > 0 && r->count > 0) {
+	for (uint32_t j = 0; j < EXPIRE_AHEAD && j < limit; j++)
+		hashes[j] = expire_prefetch(c, k, j, now);
+	for (uint32_t j = 0; j < limit; j++) {
 		uint32_t v = tw_value(k, r->head);
+		uint32_t h = hashes[j % EXPIRE_AHEAD];
 
+		if (j + EXPIRE_AHEAD < limit)
+			hashes[j % EXPIRE_AHEAD] = expire_prefetch(c, k, EXPIRE_AHEAD, now);
 		if (!tw_is_hole(c, v)) {
-			if ((int32_t)(sf_tw_expires(c, v) - now) > 0)
+			if (!tw_due(c, v, now))
 				break; /* the oldest is still young: so are all behind it */
-			tw_unmap(c, v, tw_hash(c, v));
+			tw_unmap(c, v, h);
 			(*expired)++;
 		}
 		ring_pop(c, k);
 		(*budget)--;
 	}
-	return *expired;
 }
 
 unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget)
