@@ -73,20 +73,33 @@ static inline uint32_t ld_be32(const uint8_t *p)
 #endif
 }
 
-static inline void st_be16(uint8_t *p, uint16_t v)
+/* Host to network order, builtins for the reason above. */
+static inline uint16_t cpu_to_be16(uint16_t v)
 {
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	v = __builtin_bswap16(v);
+	return __builtin_bswap16(v);
+#else
+	return v;
 #endif
-	st16(p, v);
+}
+
+static inline uint32_t cpu_to_be32(uint32_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap32(v);
+#else
+	return v;
+#endif
+}
+
+static inline void st_be16(uint8_t *p, uint16_t v)
+{
+	st16(p, cpu_to_be16(v));
 }
 
 static inline void st_be32(uint8_t *p, uint32_t v)
 {
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	v = __builtin_bswap32(v);
-#endif
-	st32(p, v);
+	st32(p, cpu_to_be32(v));
 }
 
 /* Send back where it came from: the received frame's source MAC becomes the destination. */

@@ -41,14 +41,28 @@ static inline uint32_t opts_len(unsigned int opts)
 	return mss + mid + ws;
 }
 
-/* Write the options of opts_len(@opts) bytes at @o. */
-static inline void opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned int opts)
+/*
+ * Store @v at @p in network order and return the word as the checksum sees it (memory order,
+ * sf_net.h). Summing what is stored, rather than re-reading the header, spares the wide loads
+ * over fresh narrow stores that the CPU cannot forward (a stall per load).
+ */
+static inline uint32_t st_be32_sum(uint8_t *p, uint32_t v)
 {
+	uint32_t m = cpu_to_be32(v);
+
+	st32(p, m);
+	return m;
+}
+
+/* Write the options of opts_len(@opts) bytes at @o; returns the partial sum of what it wrote. */
+static inline uint64_t opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned int opts)
+{
+	uint64_t sum = 0;
 	uint32_t n = 0;
 
 	/* RFC 9293 3.2: MSS, kind 2 length 4; first, as in every stack's SYN. */
 	if (opts & SF_OPT_MSS) {
-		st_be32(o, 0x02040000u | w->mss);
+		sum += st_be32_sum(o, 0x02040000u | w->mss);
 		n = 4;
 	}
 	if (opts & SF_OPT_TS) {
@@ -56,18 +70,19 @@ static inline void opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned in
 		 * NOP NOP, or SACK-permitted (RFC 2018 2: kind 4, length 2) when it goes too. */
 		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? 0x0402u : 0x0101u;
 
-		st_be32(o + n, lead << 16 | 0x080au);
-		st_be32(o + n + 4, w->ts_val);
-		st_be32(o + n + 8, w->ts_ecr);
+		sum += st_be32_sum(o + n, lead << 16 | 0x080au);
+		sum += st_be32_sum(o + n + 4, w->ts_val);
+		sum += st_be32_sum(o + n + 8, w->ts_ecr);
 		n += 12;
 	} else if (opts & SF_OPT_SACK_PERM) {
 		/* RFC 2018 2: SACK-permitted, kind 4 length 2, word aligned by two NOPs. */
-		st_be32(o + n, 0x01010402u);
+		sum += st_be32_sum(o + n, 0x01010402u);
 		n += 4;
 	}
 	/* RFC 7323 2.2: window scale, kind 3 length 3, after one NOP. */
 	if (opts & SF_OPT_WSCALE)
-		st_be32(o + n, 0x01030300u | w->wscale);
+		sum += st_be32_sum(o + n, 0x01030300u | w->wscale);
+	return sum;
 }
 
 uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
@@ -78,26 +93,29 @@ uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
 /*
  * Everything but addresses and ports, which the caller has put in place: the TCP header from
  * its sequence number on, the IP header, and both checksums. @ip is the IPv4 or IPv6 header,
- * @t the TCP header right behind it. Returns the TCP header length.
+ * @t the TCP header right behind it, @ports the partial sum of the two ports. Returns the TCP
+ * header length.
  */
-static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v6, const struct sf_tcp_wr *w,
-						 uint32_t payload_sum, unsigned int csum_flags)
+static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v6, uint32_t ports,
+						 const struct sf_tcp_wr *w, uint32_t payload_sum,
+						 unsigned int csum_flags)
 {
 	unsigned int opts = opts_to_write(w);
 	uint32_t hlen = SF_TCP_HLEN + opts_len(opts);
 	uint32_t l4_len = hlen + w->payload_len;
+	uint64_t hsum = ports;
 	uint32_t pseudo;
 	uint16_t csum;
 
-	st_be32(t + SF_TCP_OFF_SEQ, w->seq);
-	st_be32(t + SF_TCP_OFF_ACK, w->ack);
-	/* RFC 9293 3.1: data offset in 32-bit words in the high nibble, reserved bits zero. */
-	st_be16(t + SF_TCP_OFF_DOFF, (uint16_t)(hlen << 10 | w->flags));
-	st_be16(t + SF_TCP_OFF_WND, w->wnd);
-	/* Checksum 0 while the header is summed; RFC 9293 3.1: the urgent pointer is only read
-	 * with URG, which we never send. */
+	hsum += st_be32_sum(t + SF_TCP_OFF_SEQ, w->seq);
+	hsum += st_be32_sum(t + SF_TCP_OFF_ACK, w->ack);
+	/* RFC 9293 3.1: data offset in 32-bit words in the high nibble, reserved bits zero; then
+	 * the flags and the window. */
+	hsum += st_be32_sum(t + SF_TCP_OFF_DOFF, (hlen << 10 | w->flags) << 16 | w->wnd);
+	/* RFC 9293 3.1: the urgent pointer is only read with URG, which we never send: 0. The
+	 * checksum, 0 until it is known, adds nothing to the sum. */
 	st32(t + SF_TCP_OFF_CSUM, 0);
-	opts_write(t + SF_TCP_HLEN, w, opts);
+	hsum += opts_write(t + SF_TCP_HLEN, w, opts);
 
 	if (v6) {
 		/* RFC 8200 3: version 6; traffic class 0 (RFC 3168 6.1.1: no ECT without ECN
@@ -112,28 +130,23 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 	} else {
 		uint32_t totlen = SF_IP4_HLEN + l4_len;
 		uint64_t addrs = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
+		uint64_t h = addrs;
 
 		/* RFC 791 3.1: version 4, IHL 5; TOS 0 (RFC 3168 6.1.1: not-ECT, as above). */
-		st_be16(ip, 0x4500);
-		st_be16(ip + SF_IP4_OFF_TOTLEN, (uint16_t)totlen);
+		h += st_be32_sum(ip, 0x45000000u | totlen);
 		/* RFC 6864 4.1: an atomic datagram (DF, never fragmented) may carry any ID: 0.
 		 * RFC 791 3.1: DF set, fragment offset 0. */
-		st_be32(ip + 4, 0x00004000u);
-		/* RFC 1122 3.2.1.7: a datagram of ours starts with the default TTL. */
-		ip[SF_IP4_OFF_TTL] = 64;
-		ip[SF_IP4_OFF_PROTO] = SF_IPPROTO_TCP;
-		/* RFC 791 3.1: the full header sum, from the words just written and the addresses
-		 * (ID and fragment offset are zero) rather than re-read from memory. */
+		h += st_be32_sum(ip + 4, 0x00004000u);
+		/* RFC 1122 3.2.1.7: a datagram of ours starts with the default TTL. Checksum 0 for
+		 * now: the header sum below comes from the words stored, not from memory. */
+		h += st_be32_sum(ip + SF_IP4_OFF_TTL, 64u << 24 | SF_IPPROTO_TCP << 16);
+		/* RFC 791 3.1: the checksum of the whole header, unless the port computes it. */
 		csum = 0;
-		if (!(csum_flags & SF_NET_TX_CSUM_IP4)) {
-			uint64_t h = addrs + rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16((uint16_t)totlen) +
-				     rte_cpu_to_be_16(0x4000) + rte_cpu_to_be_16((uint16_t)(64 << 8 | SF_IPPROTO_TCP));
-
+		if (!(csum_flags & SF_NET_TX_CSUM_IP4))
 			csum = (uint16_t)~sf_csum_fold(fold64(h));
-		}
 		st16(ip + SF_IP4_OFF_CSUM, csum);
 		/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
-		pseudo = fold64(addrs + rte_cpu_to_be_16(SF_IPPROTO_TCP) + rte_cpu_to_be_16((uint16_t)l4_len));
+		pseudo = fold64(addrs + cpu_to_be16(SF_IPPROTO_TCP) + cpu_to_be16((uint16_t)l4_len));
 	}
 
 	if (csum_flags & SF_NET_TX_CSUM_TCP) {
@@ -143,9 +156,9 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 	} else {
 		/* RFC 9293 3.1: pseudo-header, header, payload. The header length is a multiple of 4,
 		 * so the payload's own sum chains after it (sf_net.h, partial sums). */
-		uint32_t sum = csum_partial_inline(t, hlen, sf_csum_add(pseudo, payload_sum));
+		uint64_t sum = hsum + pseudo + payload_sum;
 
-		csum = (uint16_t)~sf_csum_fold(sum);
+		csum = (uint16_t)~sf_csum_fold(fold64(sum));
 	}
 	st16(t + SF_TCP_OFF_CSUM, csum);
 	return hlen;
@@ -174,6 +187,7 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 	uint8_t *ip = frame + pkt->l3_off;
 	uint8_t *t = frame + pkt->l4_off;
 	bool v6 = pkt->kind == SF_PKT_TCP6;
+	uint32_t ports;
 
 	/* RFC 9293 3.10.7: the answer goes back along the segment's path: our address and port
 	 * become the source, the peer's the destination. */
@@ -182,8 +196,10 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 		swap_bytes(ip + SF_IP6_OFF_SRC, ip + SF_IP6_OFF_DST, 16);
 	else
 		swap_adjacent32(ip + SF_IP4_OFF_SRC);
+	/* Swapping the ports leaves their sum as it was. */
+	ports = ld32(t + SF_TCP_OFF_SPORT);
 	swap_adjacent16(t + SF_TCP_OFF_SPORT);
-	return pkt->l4_off + tcp_ip_write(ip, t, v6, w, payload_sum, csum_flags);
+	return pkt->l4_off + tcp_ip_write(ip, t, v6, ports, w, payload_sum, csum_flags);
 }
 
 uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
@@ -216,6 +232,6 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 	}
 	st16(t + SF_TCP_OFF_SPORT, key->lport);
 	st16(t + SF_TCP_OFF_DPORT, key->rport);
-	tcp_ip_write(ip, t, v6, w, payload_sum, csum_flags);
+	tcp_ip_write(ip, t, v6, (uint32_t)key->lport + key->rport, w, payload_sum, csum_flags);
 	return len;
 }

@@ -32,7 +32,7 @@
 /* A segment template: fields overridden per test. */
 #define WR(...)                                                                                    \
 	((struct sf_tcp_wr){ .seq = LOCAL_SEQ, .ack = REMOTE_SEQ + 1, .wnd = 0xfe01,                \
-			     .flags = SF_TCP_ACK, .mss = 1460, .wscale = 9, .ts_val = 0x8badf00du,   \
+			     .flags = SF_TCP_ACK, .mss = 1380, .wscale = 9, .ts_val = 0x8badf00du,   \
 			     .ts_ecr = 0x01020304u, __VA_ARGS__ })
 
 struct variant {
@@ -282,7 +282,7 @@ static const uint8_t *built_opts(struct sf_tcp_wr w, uint32_t *len)
 static void syn_ack_options_are_mss_sackperm_ts_nop_ws(void **state)
 {
 	static const uint8_t want[20] = {
-		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x8b, 0xad, 0xf0, 0x0d, 1, 2, 3, 4, 1, 3, 3, 9,
+		2, 4, 0x05, 0x64, 4, 2, 8, 10, 0x8b, 0xad, 0xf0, 0x0d, 1, 2, 3, 4, 1, 3, 3, 9,
 	};
 	uint32_t len;
 	const uint8_t *o = built_opts(SYN_ACK(.opts = ALL_OPTS), &len);
@@ -296,7 +296,7 @@ static void syn_ack_options_are_mss_sackperm_ts_nop_ws(void **state)
 static void timestamps_without_sack_permitted_follow_two_nops(void **state)
 {
 	static const uint8_t want[16] = {
-		2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0x8b, 0xad, 0xf0, 0x0d, 1, 2, 3, 4,
+		2, 4, 0x05, 0x64, 1, 1, 8, 10, 0x8b, 0xad, 0xf0, 0x0d, 1, 2, 3, 4,
 	};
 	uint32_t len;
 	const uint8_t *o = built_opts(SYN_ACK(.opts = SF_OPT_MSS | SF_OPT_TS), &len);
@@ -309,7 +309,7 @@ static void timestamps_without_sack_permitted_follow_two_nops(void **state)
 /* RFC 2018 2: SACK-permitted without timestamps gets a word of its own, after two NOPs */
 static void sack_permitted_without_timestamps_follows_two_nops(void **state)
 {
-	static const uint8_t want[12] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 9 };
+	static const uint8_t want[12] = { 2, 4, 0x05, 0x64, 1, 1, 4, 2, 1, 3, 3, 9 };
 	uint32_t len;
 	const uint8_t *o = built_opts(SYN_ACK(.opts = ALL_OPTS & ~SF_OPT_TS), &len);
 
