@@ -189,8 +189,8 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 	bool v6 = pkt->kind == SF_PKT_TCP6;
 	uint32_t ports;
 
-	/* RFC 9293 3.10.7: the answer goes back along the segment's path: our address and port
-	 * become the source, the peer's the destination. */
+	/* The answer goes back the way the segment came: our address and port become the
+	 * source, the peer's the destination. */
 	eth_swap(frame);
 	if (v6)
 		swap_bytes(ip + SF_IP6_OFF_SRC, ip + SF_IP6_OFF_DST, 16);
