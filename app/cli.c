@@ -20,6 +20,8 @@
 static const struct sf_cli_topic *const topics[] = {
 	&sf_cli_topic_run,
 	&sf_cli_topic_port,
+	&sf_cli_topic_server,
+	&sf_cli_topic_tcp,
 };
 
 static cmdline_parse_ctx_t ctx[SF_CLI_MAX_CMDS + 1];
@@ -50,6 +52,15 @@ void sf_cli_help(void)
 			printf("  %s\n", (*c)->help_str);
 	}
 	fflush(stdout);
+}
+
+bool sf_cli_refuse_while_running(void)
+{
+	if (!sf_run.running)
+		return false;
+	printf("stop first: settings apply at the next start\n");
+	fflush(stdout);
+	return true;
 }
 
 int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last)

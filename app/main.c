@@ -90,6 +90,19 @@ void sf_app_start(void)
 		printf("Packet processing already started\n");
 		return;
 	}
+	if (sf_listeners_build(sf_app.listeners, sf_app.tcp_cfg.mss) != 0) {
+		printf("cannot build the responses: out of memory\n");
+		return;
+	}
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
+		int rc = sf_lcore_tcp_setup(sf_app.workers[w], &sf_app.conn_sizes, &sf_app.tcp_cfg, sf_app.listeners);
+
+		if (rc != 0) {
+			printf("lcore %u: TCP set-up failed: %s\n", sf_app.workers[w]->lcore_id,
+			       rc == -EINVAL ? "inconsistent TCP settings" : strerror(-rc));
+			return;
+		}
+	}
 	sf_app.start_tsc = rte_rdtsc();
 	__atomic_store_n(&sf_run.running, true, __ATOMIC_RELEASE);
 	printf("Packet processing started on %u worker lcore(s), %u port(s)\n", sf_app.nb_workers,
@@ -127,6 +140,22 @@ static void install_signals(void)
 	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked prompt read returns and ends */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Defaults before any command: a server answering one small HTTP request, client closes first. */
+static void config_defaults(void)
+{
+	sf_app.listeners = rte_zmalloc("sf_listeners", sizeof(*sf_app.listeners), RTE_CACHE_LINE_SIZE);
+	if (sf_app.listeners == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate the listener table\n");
+	sf_app.listen_defaults.response_kind = SF_RESPONSE_HTTP;
+	sf_app.listen_defaults.response_bytes = 128;
+	sf_app.listen_defaults.requests = 1;
+	sf_app.listen_defaults.close_policy = SF_CLOSE_CLIENT;
+	sf_tcp_config_default(&sf_app.tcp_cfg);
+	sf_app.conn_sizes.tcbs = 1u << 18;
+	sf_app.conn_sizes.tw4 = 1u << 20;
+	sf_app.conn_sizes.tw6 = 1u << 18;
 }
 
 static void setup_ports_and_workers(void)
@@ -167,7 +196,7 @@ static void setup_ports_and_workers(void)
 							 (int)rte_lcore_to_socket_id(lcore));
 		if (lc == NULL)
 			rte_exit(EXIT_FAILURE, "cannot allocate lcore %u state\n", lcore);
-		sf_lcore_init(lc, lcore, (uint16_t)w, ports, sf_app.nb_ports);
+		sf_lcore_init(lc, lcore, (uint16_t)w, ports, sf_app.nb_ports, sf_app.mp);
 		sf_app.workers[w++] = lc;
 	}
 }
@@ -226,6 +255,7 @@ int main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "bad options\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
+	config_defaults();
 	setup_ports_and_workers();
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
 		/* A NIC takes a moment; memif waits for its peer; a tap moved away reads down. */
@@ -257,6 +287,9 @@ int main(int argc, char **argv)
 	print_final_report();
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
 		sf_port_close(&sf_app.ports[i]);
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++)
+		sf_conn_free(sf_app.workers[w]->conn);
+	sf_listeners_clear(sf_app.listeners);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -19,6 +19,11 @@ struct sf_app {
 	unsigned int nb_workers;
 	struct sf_lcore *workers[SF_MAX_LCORES];
 	bool main_is_worker; /**< a single lcore: the main lcore polls too */
+	/* server mode and TCP settings, applied to every worker at `start` */
+	struct sf_listeners *listeners;
+	struct sf_listener listen_defaults; /**< response, requests and close for the next `listen` */
+	struct sf_tcp_config tcp_cfg;
+	struct sf_conn_sizes conn_sizes;
 	uint64_t start_tsc;  /**< when `start` last ran */
 	/* options after "--" */
 	bool interactive;
@@ -28,7 +33,8 @@ struct sf_app {
 
 extern struct sf_app sf_app;
 
-/** Start or stop polling on every worker (idempotent); print what happened. */
+/** Start or stop polling on every worker (idempotent); print what happened.
+ * Start first applies the configuration (listeners, TCP settings) to every worker. */
 void sf_app_start(void);
 void sf_app_stop(void);
 /** Ask the process to end (the `quit` command, SIGINT, SIGTERM, end of duration). */
@@ -42,6 +48,14 @@ struct sf_cli_topic {
 
 extern const struct sf_cli_topic sf_cli_topic_port;
 extern const struct sf_cli_topic sf_cli_topic_run;
+extern const struct sf_cli_topic sf_cli_topic_server;
+extern const struct sf_cli_topic sf_cli_topic_tcp;
+
+/** Print the workers' TCP and connection-table counters, summed. */
+void sf_cli_print_tcp_stats(void);
+
+/** True (and a message printed) when a setting must wait for `stop`. */
+bool sf_cli_refuse_while_running(void);
 
 /** Run the commands of @p path, printing their output; returns 0 or -errno. */
 int sf_cli_run_file(const char *path);

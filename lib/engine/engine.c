@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_pause.h>
@@ -12,14 +11,24 @@
 struct sf_run sf_run;
 
 void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, struct sf_port **ports,
-		   uint16_t nb_ports)
+		   uint16_t nb_ports, struct rte_mempool *mp)
 {
 	memset(lc, 0, sizeof(*lc));
 	lc->lcore_id = lcore_id;
 	lc->queue = queue;
 	lc->nb_ports = nb_ports;
+	lc->mp = mp;
 	for (uint16_t i = 0; i < nb_ports; i++)
 		lc->ports[i] = ports[i];
+	lc->tsc_base = rte_rdtsc();
+	lc->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
+}
+
+/* Time is read once per poll: microseconds for lib/tcp, millisecond ticks for the wheels. */
+static inline void clock_update(struct sf_lcore *lc, uint64_t tsc)
+{
+	lc->now_us = (uint64_t)((double)(tsc - lc->tsc_base) * lc->us_per_tsc);
+	lc->now_tick = lc->now_us / 1000;
 }
 
 static void tx_flush(struct sf_lcore *lc, uint16_t pi)
@@ -44,23 +53,23 @@ static void tx_flush(struct sf_lcore *lc, uint16_t pi)
 	tb->bytes = 0;
 }
 
-static inline void tx_enqueue(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint32_t len)
+void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 {
 	struct sf_txbuf *tb = &lc->tx[pi];
 
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	tb->bytes += len;
+	tb->bytes += m->pkt_len;
 	tb->pkts[tb->n++] = m;
 	if (tb->n == SF_BURST)
 		tx_flush(lc, pi);
 }
 
-static inline bool arp_is_request(const uint8_t *frame, const struct sf_pkt *pkt)
+/* An answer written over the received frame: @p len bytes, one segment, no offloads. */
+static inline void tx_in_place(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint32_t len)
 {
-	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(frame + pkt->l3_off);
-
-	return arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST);
+	m->ol_flags = 0;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	sf_lcore_tx(lc, pi, m);
 }
 
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
@@ -94,7 +103,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 	case SF_PKT_ARP: {
 		uint32_t tip = sf_net_arp_target(frame, &pkt);
 
-		if (!arp_is_request(frame, &pkt)) {
+		if (!sf_net_arp_is_request(frame, &pkt)) {
 			st->arp_ignored++;
 			goto drop;
 		}
@@ -141,13 +150,11 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 	case SF_PKT_ND_NA:
 		st->na_ignored++;
 		goto drop;
-	default: /* TCP: served once the TCP engine is wired in */
-		st->tcp_unhandled++;
-		goto drop;
+	default: /* SF_PKT_TCP4, SF_PKT_TCP6 */
+		sf_tcp_handle(lc, pi, m, frame, &pkt, &seg, &key);
+		return;
 	}
-	/* The reply is the received mbuf, rewritten: drop any rx metadata the tx path could misread. */
-	m->ol_flags = 0;
-	tx_enqueue(lc, pi, m, len);
+	tx_in_place(lc, pi, m, len);
 	return;
 drop:
 	rte_pktmbuf_free(m);
@@ -158,6 +165,8 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 	struct rte_mbuf *pkts[SF_BURST];
 	uint64_t start = rte_rdtsc();
 	unsigned int total = 0;
+
+	clock_update(lc, start);
 
 	for (uint16_t pi = 0; pi < lc->nb_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(lc->ports[pi]->port_id, lc->queue, pkts, SF_BURST);
@@ -173,6 +182,10 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 		}
 		tx_flush(lc, pi);
 	}
+	/* Retransmissions, delayed ACKs, 2MSL: the wheel's bitmaps make an idle tick cheap. */
+	sf_tcp_timers(lc);
+	for (uint16_t pi = 0; pi < lc->nb_ports; pi++)
+		tx_flush(lc, pi);
 	if (total) {
 		lc->stats.busy_polls++;
 		lc->stats.busy_cycles += rte_rdtsc() - start;

@@ -16,8 +16,12 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "sf_conn.h"
+#include "sf_listen.h"
 #include "sf_net.h"
 #include "sf_port.h"
+#include "sf_tcp.h"
+#include "sf_timer.h"
 
 #define SF_BURST 32
 #define SF_MAX_LCORES 64
@@ -37,7 +41,11 @@
 	X(arp_ignored)   /* ARP replies and gratuitous ARP: nothing to answer */               \
 	X(na_ignored)    /* neighbour advertisements: nothing to answer */                     \
 	X(multiseg)      /* chained mbufs on rx: not parsed */                                 \
-	X(tcp_unhandled) /* TCP for us while no TCP engine runs */                             \
+	X(tcp_no_listener) /* TCP for no connection and no listener: RST or drop */          \
+	X(tcp_tx_nombuf) /* a segment not sent: no mbuf for it (retransmission covers it) */   \
+	X(tcp_table_full) /* a new connection refused: connection table full */               \
+	X(timers_fired)                                                                        \
+	X(responses)     /* responses queued */                                                \
 	X(nd_no_room)    /* NA did not fit in the mbuf */                                      \
 	X(busy_cycles)   /* TSC cycles spent in polls that received frames */                  \
 	X(idle_polls)    /* polls that received nothing */                                     \
@@ -57,12 +65,30 @@ struct sf_txbuf {
 	struct rte_mbuf *pkts[SF_BURST];
 };
 
+/** Sizes of one lcore's connection state. */
+struct sf_conn_sizes {
+	uint32_t tcbs;      /**< TCB pool */
+	uint32_t tw4, tw6;  /**< compact TIME_WAIT entries */
+};
+
 /** All of one worker's state, cache aligned, indexed by worker number. */
 struct sf_lcore {
 	unsigned int lcore_id;
 	uint16_t queue;        /**< the rx/tx queue this lcore owns on every port */
 	uint16_t nb_ports;
 	struct sf_port *ports[SF_PORT_MAX];
+	struct rte_mempool *mp; /**< for segments that have no received mbuf to reuse */
+	/* time, read once per poll */
+	uint64_t now_us;
+	uint64_t now_tick;      /**< lib/timer ticks: milliseconds */
+	uint64_t tsc_base;
+	double us_per_tsc;
+	/* TCP */
+	struct sf_conn *conn;
+	const struct sf_listeners *listeners;
+	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
+	struct sf_tcp_ctx tcp;
+	struct sf_wheel wheel;
 	struct sf_txbuf tx[SF_PORT_MAX];
 	struct sf_lcore_stats stats;
 } __rte_cache_aligned;
@@ -77,7 +103,25 @@ extern struct sf_run sf_run;
 
 /** Prepare worker @p w of the lcore: queue number @p queue on each of the @p nb_ports ports. */
 void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, struct sf_port **ports,
-		   uint16_t nb_ports);
+		   uint16_t nb_ports, struct rte_mempool *mp);
+
+/**
+ * Give the lcore its TCP state before `start`: the connection table (created once, with
+ * @p sizes), the TCP configuration (applied anew, counters and secrets kept) and the listeners.
+ * Call while the lcore does not poll. @return 0 or -errno.
+ */
+int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, const struct sf_tcp_config *cfg,
+		       const struct sf_listeners *listeners);
+
+/** Handle one classified TCP segment (lib/engine's TCP path). */
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
+		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key);
+
+/** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
+void sf_tcp_timers(struct sf_lcore *lc);
+
+/** Queue a frame for transmission on port index @p pi (flushed after the burst). */
+void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m);
 
 /** The worker loop; @p arg is a struct sf_lcore. Returns when sf_run.quit is set. */
 int sf_lcore_loop(void *arg);

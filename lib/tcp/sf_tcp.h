@@ -147,8 +147,7 @@ struct sf_tcb {
 	uint32_t cwnd_acc;   /**< bytes acked towards the next congestion-avoidance increase */
 	uint32_t max_snd_wnd; /**< largest window the peer offered (RFC 5961 5.2, SWS avoidance) */
 	struct sf_timer timer; /**< owned by lib/timer; lib/tcp never touches it */
-	uint64_t user;       /**< the engine's: lib/tcp never reads nor writes it */
-	uint32_t spare[2];
+	uint64_t user[2];    /**< the engine's 16 bytes: lib/tcp never reads nor writes them */
 };
 
 /* ---- configuration, context, statistics ---- */

@@ -156,7 +156,6 @@ void tcp_tcb_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t iss, uint
 	tcb->ssthresh = UINT32_MAX; /* RFC 5681 3.1: arbitrarily high */
 	tcb->cwnd_acc = 0;
 	tcb->max_snd_wnd = 0;
-	tcb->spare[0] = tcb->spare[1] = 0;
 }
 
 void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,

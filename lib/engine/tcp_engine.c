@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/engine's TCP path: find the connection a segment belongs to (TCB, compact TIME_WAIT entry,
+ * listener or nothing), run lib/tcp's state machine, let the server answer requests, and write
+ * what lib/tcp decided to send, the first segment into the received mbuf, response bytes
+ * attached by reference. Timers come back here when they fire.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "sf_engine.h"
+
+/*
+ * The engine's words in a TCB (lib/tcp never touches `user`): 16 bytes at the end of the TCB's
+ * second cache line, read and written through memcpy.
+ */
+struct conn_app {
+	uint8_t peer_mac[6]; /**< where retransmissions go */
+	uint8_t port_idx;    /**< lcore's port index the connection lives on */
+	uint8_t listener;    /**< 1 + listener index; 0: none */
+	uint32_t requests;   /**< requests answered so far */
+	uint8_t http_state;  /**< end-of-request matcher across segments */
+	uint8_t pad[3];
+};
+_Static_assert(sizeof(struct conn_app) == sizeof(((struct sf_tcb *)0)->user), "conn_app fills the TCB's user words");
+
+static inline void app_get(const struct sf_tcb *tcb, struct conn_app *a)
+{
+	memcpy(a, &tcb->user, sizeof(*a));
+}
+
+static inline void app_put(struct sf_tcb *tcb, const struct conn_app *a)
+{
+	memcpy(&tcb->user, a, sizeof(*a));
+}
+
+/* Response bytes are never freed through an mbuf: the lcore holds one reference for ever. */
+static void body_never_freed(void *addr, void *opaque)
+{
+	(void)addr, (void)opaque;
+}
+
+int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, const struct sf_tcp_config *cfg,
+		       const struct sf_listeners *listeners)
+{
+	if (lc->conn == NULL) {
+		struct sf_conn_config cc = {
+			.tcb_capacity = sizes->tcbs,
+			.tcb_size = sizeof(struct sf_tcb),
+			.tcb_align = RTE_CACHE_LINE_SIZE,
+			.tw4_capacity = sizes->tw4,
+			.tw6_capacity = sizes->tw6,
+		};
+		struct sf_tcp_ctx fresh;
+
+		lc->conn = sf_conn_create(&cc);
+		if (lc->conn == NULL)
+			return -errno;
+		if (sf_tcp_ctx_init(&fresh, cfg) != 0)
+			return -EINVAL;
+		lc->tcp = fresh;
+		sf_wheel_init(&lc->wheel, lc->now_tick);
+		lc->body_shinfo.free_cb = body_never_freed;
+		rte_mbuf_ext_refcnt_set(&lc->body_shinfo, 1);
+	} else {
+		/* Reconfigure: new settings, same secrets and counters. */
+		struct sf_tcp_ctx fresh;
+
+		if (sf_tcp_ctx_init(&fresh, cfg) != 0)
+			return -EINVAL;
+		fresh.secret = lc->tcp.secret;
+		fresh.cookies = lc->tcp.cookies;
+		fresh.stats = lc->tcp.stats;
+		lc->tcp = fresh;
+	}
+	lc->listeners = listeners;
+	return 0;
+}
+
+/* ---- writing segments ---- */
+
+static inline void seg_to_wr(const struct sf_tcp_out_seg *s, struct sf_tcp_wr *w)
+{
+	w->seq = s->seq;
+	w->ack = s->ack;
+	w->wnd = s->wnd;
+	w->flags = s->flags;
+	w->opts = s->opts;
+	w->mss = s->mss;
+	w->wscale = s->wscale;
+	w->ts_val = s->ts_val;
+	w->ts_ecr = s->ts_ecr;
+	w->payload_len = s->data_len;
+}
+
+/*
+ * An mbuf holding @p len bytes of the connection's stream at @p off, by reference into the
+ * listener's prebuilt response, and the bytes' one's-complement sum in *@p sum. A segment that
+ * starts on a chunk boundary and spans the chunk uses the sum computed at start.
+ */
+static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_listener *l, uint32_t off, uint16_t len,
+				    uint32_t *sum)
+{
+	const struct sf_response *r = &l->response;
+	uint32_t at = off < r->len ? off : off % r->len;
+	struct rte_mbuf *b;
+
+	if (unlikely(at + len > r->len)) {
+		/* Two responses in one segment (pipelined requests): lib/tcp cuts segments at the
+		 * MSS, not at response boundaries; send the first response's tail only. */
+		len = (uint16_t)(r->len - at);
+	}
+	b = rte_pktmbuf_alloc(lc->mp);
+	if (unlikely(b == NULL))
+		return NULL;
+	rte_mbuf_ext_refcnt_update(&lc->body_shinfo, 1);
+	rte_pktmbuf_attach_extbuf(b, r->bytes + at, r->iova + at, len, &lc->body_shinfo);
+	b->data_len = len;
+	b->pkt_len = len;
+	if (at % r->chunk == 0 && (len == r->chunk || at + len == r->len))
+		*sum = r->chunk_sum[at / r->chunk];
+	else
+		*sum = sf_csum_partial(r->bytes + at, len, 0);
+	return b;
+}
+
+/* Checksum work for the port: offload flags on the mbuf, and what lib/net leaves to the port. */
+static inline unsigned int tx_csum_setup(const struct sf_port *p, struct rte_mbuf *m, uint8_t family,
+					 uint16_t l2_len, uint16_t hdr_len)
+{
+	unsigned int flags = 0;
+	uint16_t l3_len = family == SF_AF_INET ? 20 : 40;
+
+	m->ol_flags = 0;
+	if (p->ol.tx_tcp_csum) {
+		flags |= SF_NET_TX_CSUM_TCP;
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			       (family == SF_AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+	}
+	if (family == SF_AF_INET && p->ol.tx_ip4_csum) {
+		flags |= SF_NET_TX_CSUM_IP4;
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	m->l2_len = l2_len;
+	m->l3_len = l3_len;
+	m->l4_len = (uint16_t)(hdr_len - l2_len - l3_len);
+	return flags;
+}
+
+/*
+ * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
+ * consumed either way), the others in fresh mbufs built from the connection's key.
+ */
+static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, uint8_t *frame,
+			 const struct sf_pkt *pkt, const struct sf_flow_key *key, const uint8_t *peer_mac,
+			 const struct sf_listener *l, const struct sf_tcp_out *out)
+{
+	const struct sf_port *p = lc->ports[pi];
+
+	for (unsigned int i = 0; i < out->nseg; i++) {
+		const struct sf_tcp_out_seg *s = &out->seg[i];
+		struct rte_mbuf *m, *body = NULL;
+		struct sf_tcp_wr w;
+		uint32_t psum = 0, hdr_len;
+		unsigned int csum;
+
+		seg_to_wr(s, &w);
+		if (s->data_len) {
+			body = l != NULL ? body_attach(lc, l, s->data_off, s->data_len, &psum) : NULL;
+			if (unlikely(body == NULL)) {
+				lc->stats.tcp_tx_nombuf++;
+				continue;
+			}
+			w.payload_len = body->data_len;
+		}
+		if (rx != NULL) {
+			m = rx;
+			rx = NULL;
+			/* Predict the header length for the offload fields, then write in place. */
+			hdr_len = pkt->l3_off + (key->family == SF_AF_INET ? 20u : 40u) + sf_net_tcp_hdr_len(&w);
+			csum = tx_csum_setup(p, m, key->family, pkt->l3_off, (uint16_t)hdr_len);
+			hdr_len = sf_net_tcp_reply(frame, pkt, &w, psum, csum);
+		} else {
+			m = rte_pktmbuf_alloc(lc->mp);
+			if (unlikely(m == NULL)) {
+				lc->stats.tcp_tx_nombuf++;
+				rte_pktmbuf_free(body);
+				continue;
+			}
+			hdr_len = RTE_ETHER_HDR_LEN + (key->family == SF_AF_INET ? 20u : 40u) + sf_net_tcp_hdr_len(&w);
+			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, (uint16_t)hdr_len);
+			hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
+						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)peer_mac, 0, &w,
+						   psum, csum);
+		}
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->data_len = (uint16_t)hdr_len;
+		m->pkt_len = hdr_len;
+		if (body != NULL) {
+			m->next = body;
+			m->nb_segs = 2;
+			m->pkt_len += body->data_len;
+		}
+		sf_lcore_tx(lc, pi, m);
+	}
+	if (rx != NULL)
+		rte_pktmbuf_free(rx);
+}
+
+/* ---- the server application ---- */
+
+static inline const struct sf_listener *app_listener(const struct sf_lcore *lc, const struct conn_app *a)
+{
+	return a->listener ? &lc->listeners->l[a->listener - 1] : NULL;
+}
+
+/* Requests arrived: queue a response for each, then apply the close policy after the last. */
+static void server_on_data(struct sf_lcore *lc, struct sf_tcb *tcb, struct conn_app *a, const uint8_t *data,
+			   uint32_t len, struct sf_tcp_out *out)
+{
+	const struct sf_listener *l = app_listener(lc, a);
+	unsigned int n;
+
+	if (l == NULL)
+		return;
+	if (l->response_kind == SF_RESPONSE_HTTP)
+		n = sf_http_requests_in(data, len, &a->http_state);
+	else
+		n = 1; /* raw and none: every arrival of data is one request */
+	for (; n > 0; n--) {
+		if (l->requests != 0 && a->requests >= l->requests)
+			break; /* beyond the per-connection budget: acknowledged, not answered */
+		a->requests++;
+		if (l->response.len != 0 && sf_tcp_send(tcb, l->response.len) == 0)
+			lc->stats.responses++;
+		if (l->requests != 0 && a->requests == l->requests) {
+			if (l->close_policy == SF_CLOSE_SERVER) {
+				sf_tcp_close(&lc->tcp, tcb, out);
+			} else if (l->close_policy == SF_CLOSE_RST) {
+				sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
+				sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+			}
+		}
+	}
+}
+
+/* ---- one round of a connection ---- */
+
+static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const struct sf_tcp_out *out)
+{
+	if (out->timer == SF_TCP_TIMER_ARM)
+		sf_timer_arm(&lc->wheel, &tcb->timer, lc->now_tick + out->timer_ms);
+	else if (out->timer == SF_TCP_TIMER_CANCEL && sf_timer_armed(&tcb->timer))
+		sf_timer_cancel(&lc->wheel, &tcb->timer);
+}
+
+/*
+ * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
+ * may go (ACK piggybacked on the response), send it, and act on the events.
+ */
+static void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
+		       const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
+{
+	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+	struct conn_app a;
+
+	app_get(tcb, &a);
+	if (!(out->events & SF_TCP_EV_CLOSED)) {
+		if ((out->events & SF_TCP_EV_DATA) && seg != NULL)
+			server_on_data(lc, tcb, &a, seg->payload + out->rx_skip, out->rx_len, out);
+		/* The client closed: our side follows once the responses are queued. */
+		if ((out->events & SF_TCP_EV_PEER_FIN) && a.listener && tcb->state == SF_TCP_CLOSE_WAIT)
+			sf_tcp_close(&lc->tcp, tcb, out);
+		if (!(out->events & SF_TCP_EV_CLOSED))
+			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
+		app_put(tcb, &a);
+	}
+	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, a.peer_mac, app_listener(lc, &a), out);
+	if (!(out->events & SF_TCP_EV_CLOSED))
+		timer_apply(lc, tcb, out);
+	/* A window wider than one descriptor: keep sending in fresh mbufs. */
+	for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
+		uint16_t events = out->events;
+
+		sf_tcp_out_init(out);
+		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
+		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, a.peer_mac, app_listener(lc, &a), out);
+		timer_apply(lc, tcb, out);
+		out->events |= events;
+	}
+	if (out->events & SF_TCP_EV_CLOSED) {
+		if (sf_timer_armed(&tcb->timer))
+			sf_timer_cancel(&lc->wheel, &tcb->timer);
+		sf_tcb_free(lc->conn, idx);
+		return;
+	}
+	if (out->events & SF_TCP_EV_TIME_WAIT) {
+		struct sf_tw_state tw;
+		uint32_t ref;
+
+		if (sf_timer_armed(&tcb->timer))
+			sf_timer_cancel(&lc->wheel, &tcb->timer);
+		sf_tcp_tw_export(&lc->tcp, tcb, &tw);
+		if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
+			sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
+	}
+}
+
+/* ---- a segment arrives ---- */
+
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
+		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key)
+{
+	struct sf_tcp_out out;
+	uint32_t hash, v, idx;
+	struct sf_tcb *tcb;
+
+	if (unlikely(lc->conn == NULL) || !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
+		lc->stats.not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	hash = sf_conn_hash_crc(key);
+	v = sf_conn_lookup(lc->conn, key, hash);
+	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
+		idx = sf_conn_index(v);
+		tcb = sf_tcb_ptr(lc->conn, idx);
+		sf_tcp_input(&lc->tcp, tcb, key, seg, lc->now_us, &out);
+		conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+		return;
+	}
+	if (v != SF_CONN_MISS) {
+		/* RFC 9293 3.10.7.4 TIME-WAIT, on the compact entry (RFC 1337, RFC 6191). */
+		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, &out)) {
+		case SF_TCP_TW_DROP:
+			rte_pktmbuf_free(m);
+			return;
+		case SF_TCP_TW_ACK_RESTART:
+			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
+			/* fall through */
+		case SF_TCP_TW_ACK:
+			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+			return;
+		case SF_TCP_TW_REOPEN:
+			sf_tw_remove(lc->conn, v, hash);
+			break; /* a new incarnation: the listener takes the SYN */
+		}
+	}
+
+	const struct sf_listener *l = lc->listeners ? sf_listeners_find(lc->listeners, key) : NULL;
+	enum sf_tcp_listen_verdict verdict;
+
+	if (l == NULL) {
+		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
+		lc->stats.tcp_no_listener++;
+		if (sf_tcp_closed_input(&lc->tcp, seg, &out))
+			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+		else
+			rte_pktmbuf_free(m);
+		return;
+	}
+	tcb = NULL;
+	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST &&
+	    !((seg->flags & SF_TCP_SYN) && lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_ALWAYS)) {
+		int rc = sf_tcb_alloc(lc->conn, key, hash, &idx);
+
+		if (rc == 0)
+			tcb = sf_tcb_ptr(lc->conn, idx);
+		else if (rc == -ENOSPC)
+			lc->stats.tcp_table_full++;
+	}
+	verdict = sf_tcp_listen_input(&lc->tcp, key, seg, lc->now_us, tcb, &out);
+	if (verdict != SF_TCP_LISTEN_NEW && tcb != NULL)
+		sf_tcb_free(lc->conn, idx);
+	if (verdict == SF_TCP_LISTEN_DROP) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (verdict == SF_TCP_LISTEN_REPLY) {
+		tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+		return;
+	}
+	/* A new connection: remember where it came from and which listener serves it. */
+	struct conn_app a;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.peer_mac, frame + 6, 6); /* Ethernet source */
+	a.port_idx = (uint8_t)pi;
+	a.listener = (uint8_t)(l - lc->listeners->l + 1);
+	app_put(tcb, &a);
+	conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+}
+
+/* ---- timers ---- */
+
+#define SF_TIMER_BUDGET 64
+
+void sf_tcp_timers(struct sf_lcore *lc)
+{
+	struct sf_timer *fired[SF_TIMER_BUDGET];
+	unsigned int n;
+
+	if (lc->conn == NULL)
+		return;
+	n = sf_wheel_expire(&lc->wheel, lc->now_tick, fired, SF_TIMER_BUDGET);
+	for (unsigned int i = 0; i < n; i++) {
+		struct sf_tcb *tcb = container_of(fired[i], struct sf_tcb, timer);
+		uint32_t idx = sf_tcb_index(lc->conn, tcb);
+		struct sf_tcp_out out;
+
+		lc->stats.timers_fired++;
+		sf_tcp_timeout(&lc->tcp, tcb, lc->now_us, &out);
+		conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
+	}
+	/* 2MSL: every compact entry lives exactly that long, so the store is its own FIFO. */
+	n = sf_tw_expire(lc->conn, lc->now_tick, SF_TIMER_BUDGET);
+	while (n--)
+		sf_tcp_tw_expired(&lc->tcp);
+}
