@@ -171,7 +171,7 @@ static unsigned int addr_add(uint8_t *addr, unsigned int len, uint64_t v)
 {
 	unsigned int carry = 0;
 
-	for (unsigned int i = len; i-- > 0;) {
+	for (int i = (int)len - 1; i >= 0; i--) {
 		uint64_t sum = (uint64_t)addr[i] + (v & 0xff) + carry;
 
 		addr[i] = (uint8_t)sum;
@@ -361,25 +361,27 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
 		uint32_t e = h & a->reta_mask;
 
 		n++;
-		slot_advance(a, s);
-		if (!((a->own[e >> 6] >> (e & 63)) & 1))
+		if (!((a->own[e >> 6] >> (e & 63)) & 1)) {
+			slot_advance(a, s);
 			continue;
+		}
 
 		a->stats.scanned += n;
 		if (unlikely(s->run && ord == s->run_ord)) {
 			/* Round the whole share with every tuple rejected: all are in use. */
 			s->run = false;
 			a->stats.busy++;
+			slot_advance(a, s);
 			return -EBUSY;
 		}
-		s->last_ord = ord;
-		a->last = s;
-		a->stats.handed++;
 		*key = s->key;
-		/* The cursor has moved on, so its port is not this tuple's. */
 		key->lport = rte_cpu_to_be_16((uint16_t)port);
 		if (rss_hash != NULL)
 			*rss_hash = h;
+		s->last_ord = ord;
+		a->last = s;
+		a->stats.handed++;
+		slot_advance(a, s);
 		return 0;
 	}
 	/* A whole round without a tuple of ours: there is none for this destination. */
