@@ -152,7 +152,7 @@ uint32_t sf_conn_hash_crc(const struct sf_flow_key *key);
 /** The configured hash of @p key (hash_fn, or sf_conn_hash_crc()). */
 uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key);
 
-/** Prefetch the bucket @p hash maps to, ahead of a lookup or insert. */
+/** Prefetch both buckets @p hash maps to, ahead of a lookup, an insert or a delete. */
 void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash);
 
 /**

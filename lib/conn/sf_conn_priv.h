@@ -9,8 +9,9 @@
  * 16-bit mix of the hash (never 0: 0 marks an empty slot), and its other bucket
  * (f(sig) - primary) mod nb, which maps the other bucket back to the primary with the same
  * signature, so an entry can be moved between its two buckets without its key or hash. Each
- * bucket counts the keys whose primary it is but which live in their other bucket ("outflow"):
- * a lookup that misses in a bucket with no outflow is over without touching a second line.
+ * bucket counts the keys whose primary it is but which live in their other bucket ("outflow")
+ * and keeps a 64-bit mask of their signatures' low bits: a lookup whose bit is clear is over
+ * without touching a second line (the mask is cleared when the count drops to zero).
  */
 
 #include <errno.h>
@@ -33,7 +34,7 @@ struct sf_bucket {
 	uint8_t alt;                   /* bit i: slot i's key lives in its other bucket */
 	uint8_t pad[3];
 	uint32_t outflow;              /* keys whose primary is this bucket, living in the other */
-	uint8_t pad2[8];
+	uint64_t outflow_sigs;         /* bit (sig & 63) of each of those keys; may hold stale bits */
 };
 
 /* Beside each TCB: its key (compared on lookup) and its hash (to unmap it). */
@@ -137,6 +138,26 @@ static inline unsigned int bkt_match(const struct sf_bucket *b, uint16_t sig)
 #endif
 }
 
+/* A key with signature @sig whose primary is @p moved to its other bucket. */
+static inline void outflow_add(struct sf_bucket *p, uint16_t sig)
+{
+	p->outflow++;
+	p->outflow_sigs |= UINT64_C(1) << (sig & 63u);
+}
+
+/* A key whose primary is @p left its other bucket. */
+static inline void outflow_sub(struct sf_bucket *p)
+{
+	if (--p->outflow == 0)
+		p->outflow_sigs = 0;
+}
+
+/* Could a key with signature @sig and primary @p be in its other bucket? */
+static inline bool outflow_may_hold(const struct sf_bucket *p, uint16_t sig)
+{
+	return (p->outflow_sigs >> (sig & 63u)) & 1u;
+}
+
 /* ---- keys ---- */
 
 static inline bool key_eq(const struct sf_flow_key *a, const struct sf_flow_key *b)
@@ -213,7 +234,7 @@ static inline uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_fl
 	struct sf_bucket *b = &c->buckets[p];
 	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
 
-	if (slot != NULL || b->outflow == 0)
+	if (slot != NULL || !outflow_may_hold(b, sig))
 		return slot;
 	b = &c->buckets[tbl_other(c, p, sig)];
 	return bkt_find_key(c, b, bkt_match(b, sig), key);

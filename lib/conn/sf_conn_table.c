@@ -172,7 +172,11 @@ uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key)
 
 void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
 {
-	__builtin_prefetch(&c->buckets[tbl_primary(c, hash)]);
+	uint32_t p = tbl_primary(c, hash);
+
+	__builtin_prefetch(&c->buckets[p]);
+	/* an insert into a full primary bucket goes on to the other one */
+	__builtin_prefetch(&c->buckets[tbl_other(c, p, tbl_sig(hash))]);
 }
 
 uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
@@ -203,7 +207,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 		o[i] = NULL;
 		if (match[i] != 0) {
 			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
-		} else if (b[i]->outflow != 0) {
+		} else if (outflow_may_hold(b[i], sig)) {
 			o[i] = &c->buckets[tbl_other(c, (uint32_t)(b[i] - c->buckets), sig)];
 			__builtin_prefetch(o[i]);
 		}
@@ -222,7 +226,8 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 
 		if (o[i] != NULL)
 			slot = bkt_find_key(c, o[i], omatch[i], keys[i]);
-		else if ((slot = bkt_find_key(c, b[i], match[i], keys[i])) == NULL && b[i]->outflow != 0)
+		else if ((slot = bkt_find_key(c, b[i], match[i], keys[i])) == NULL &&
+			 outflow_may_hold(b[i], tbl_sig(hashes[i])))
 			slot = tbl_find_key(c, keys[i], hashes[i]); /* a false candidate hid the other bucket */
 		vals[i] = slot != NULL ? *slot : SF_CONN_MISS;
 	}
@@ -244,7 +249,7 @@ uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
 			if (b->val[i] == v)
 				return &b->val[i];
 		}
-		if (b->outflow == 0)
+		if (!outflow_may_hold(b, sig))
 			break;
 		b = &c->buckets[tbl_other(c, p, sig)];
 	}
@@ -275,9 +280,9 @@ static void slot_move(struct sf_conn *c, uint32_t x, unsigned int i, uint32_t y,
 	bx->sig[i] = 0;
 	bx->alt &= (uint8_t)~(1u << i);
 	if (was_other)
-		c->buckets[y].outflow--; /* back in its primary */
+		outflow_sub(&c->buckets[y]); /* back in its primary */
 	else
-		c->buckets[x].outflow++; /* left its primary */
+		outflow_add(&c->buckets[x], c->buckets[y].sig[j]); /* left its primary */
 	c->stats.cuckoo_moves++;
 }
 
@@ -361,7 +366,7 @@ int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 	}
 	slot_put(c, root, slot, sig, v, root != p);
 	if (root != p)
-		c->buckets[p].outflow++;
+		outflow_add(&c->buckets[p], sig);
 done:
 	c->stats.table_used++;
 	return 0;
@@ -377,7 +382,7 @@ void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
 	uint32_t bi = (uint32_t)(b - c->buckets);
 
 	if ((b->alt >> i) & 1u)
-		c->buckets[tbl_other(c, bi, b->sig[i])].outflow--;
+		outflow_sub(&c->buckets[tbl_other(c, bi, b->sig[i])]);
 	b->sig[i] = 0;
 	b->alt &= (uint8_t)~(1u << i);
 	c->stats.table_used--;
@@ -437,8 +442,11 @@ int sf_conn_check(const struct sf_conn *c)
 				rc = -4; /* not in either of its buckets */
 			else if (tbl_find_val(c, h, v) != &b->val[i])
 				rc = -5; /* mapped twice, or unreachable by lookup */
-			if (in_other)
+			if (in_other) {
 				outflow[p]++;
+				if (!outflow_may_hold(&c->buckets[p], b->sig[i]))
+					rc = -8; /* lookups would not look in the other bucket */
+			}
 		}
 	}
 	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++)
