@@ -15,6 +15,10 @@
  * Every part is computed by lib/net's sf_toeplitz() with the key advanced to the part's
  * offset (a byte's bits meet the key bits from 8 x offset on), so the Toeplitz rule has one
  * home.
+ *
+ * Cycling order. RFC 9293 3.3.2: TIME-WAIT holds a closed connection's 4-tuple until its
+ * old segments have died out, so each destination's cursor walks the whole source space
+ * (address major, port minor) before it comes back to a tuple.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -342,6 +346,8 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
 	uint64_t space = a->ord_end - a->ord_begin, n = 0;
 	struct pa_slot *s;
 
+	/* Until a tuple is handed out, there is nothing for sf_portalloc_reject() to count. */
+	a->last = NULL;
 	if (unlikely(dst >= a->nb_dsts))
 		return -EINVAL;
 	s = &a->slots[dst];

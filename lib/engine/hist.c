@@ -92,7 +92,7 @@ uint64_t sf_hist_percentile(const struct sf_hist *h, double p)
 		total += h->bucket[i];
 	if (total == 0)
 		return 0;
-	if (p <= 0.0)
+	if (!(p > 0.0)) /* also NaN: never convert it to an integer */
 		return sf_hist_min(h);
 	if (p >= 100.0)
 		return max;

@@ -157,7 +157,7 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
 		      uint32_t *rss_hash);
 
 /**
- * The tuple from the last successful sf_portalloc_next() is in use: count it. A run of
+ * The tuple from the last sf_portalloc_next(), if it returned one, is in use: count it. A run of
  * rejections ends with the next sf_portalloc_next() for that destination that follows no
  * rejection (the caller took the tuple it was given).
  */

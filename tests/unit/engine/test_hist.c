@@ -4,6 +4,7 @@
  * power-of-two boundary, a uniform 1..100000 set, the top of the range and beyond, merging.
  * Expected percentiles are computed from the samples themselves, never typed in.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,6 +249,7 @@ static void percentile_takes_the_ceiling_rank(void **state)
 	assert_int_equal(sf_hist_percentile(h, 0), 1);
 	assert_int_equal(sf_hist_percentile(h, -3), 1);
 	assert_int_equal(sf_hist_percentile(h, 150), 10);
+	assert_int_equal(sf_hist_percentile(h, NAN), 1); /* the minimum */
 	free(h);
 }
 
@@ -278,6 +280,7 @@ static void percentile_never_decreases_with_p(void **state)
 		prev = v;
 	}
 	assert_int_equal(prev, sf_hist_max(h));
+	free(h);
 }
 
 static void top_of_range_is_kept_and_beyond_is_clamped_and_counted(void **state)
