@@ -104,9 +104,9 @@ struct sf_portalloc_config {
 	uint32_t reta_size;
 	uint16_t queue;          /**< this lcore's rx queue: steering hands out only its tuples */
 	/**
-	 * Steering off: this lcore takes slice @c part of @c nb_parts equal contiguous slices
-	 * of the source space, so lcores never share a tuple. nb_parts 0 or 1: the whole space.
-	 * Ignored when steering is on (the RETA is the partition then).
+	 * Without a RETA: this lcore takes slice @c part of @c nb_parts equal contiguous
+	 * slices of the source space, so lcores never share a tuple. nb_parts 0 or 1: the
+	 * whole space. Ignored when a RETA is given (the RETA is the partition then).
 	 */
 	uint16_t part;
 	uint16_t nb_parts;
