@@ -152,8 +152,12 @@ uint32_t sf_conn_hash_crc(const struct sf_flow_key *key);
 /** The configured hash of @p key (hash_fn, or sf_conn_hash_crc()). */
 uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key);
 
-/** Prefetch both buckets @p hash maps to, ahead of a lookup, an insert or a delete. */
+/** Prefetch the bucket @p hash maps to first, ahead of a lookup or a delete. */
 void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash);
+
+/** Prefetch both buckets @p hash maps to, ahead of an insert (a full first bucket sends the
+ * key to its other one). */
+void sf_conn_prefetch_insert(const struct sf_conn *c, uint32_t hash);
 
 /**
  * The value stored for @p key, or SF_CONN_MISS. @p hash is the key's hash.

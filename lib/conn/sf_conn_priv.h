@@ -25,8 +25,8 @@
 
 #define SF_BUCKET_SLOTS 8
 /* Most keys per slot the table is sized for: the rest is slack for cuckoo moves. */
-#define SF_TABLE_LOAD_NUM 9
-#define SF_TABLE_LOAD_DEN 10
+#define SF_TABLE_LOAD_NUM 85
+#define SF_TABLE_LOAD_DEN 100
 
 struct sf_bucket {
 	uint16_t sig[SF_BUCKET_SLOTS]; /* 0 = empty */
@@ -160,13 +160,20 @@ static inline bool outflow_may_hold(const struct sf_bucket *p, uint16_t sig)
 
 /* ---- keys ---- */
 
+/* Whole keys, word by word (no copy through the stack: see sf_conn_hash_crc()). */
 static inline bool key_eq(const struct sf_flow_key *a, const struct sf_flow_key *b)
 {
-	uint64_t x[5], y[5];
+	const uint8_t *p = (const uint8_t *)a, *q = (const uint8_t *)b;
+	uint64_t diff = 0;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	for (unsigned int i = 0; i < sizeof(*a); i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, p + i, sizeof(x));
+		memcpy(&y, q + i, sizeof(y));
+		diff |= x ^ y;
+	}
+	return diff == 0;
 }
 
 static inline struct sf_tw4 *tw4_at(const struct sf_conn *c, uint32_t i)

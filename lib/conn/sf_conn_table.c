@@ -76,8 +76,9 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	/* Size for at most 90 % of the slots used: 8-way buckets with two choices fill past that
-	 * before a breadth-first cuckoo search starts to fail. */
+	/* Size for at most 85 % of the slots used: 8-way buckets with two choices fill well past
+	 * that before a breadth-first cuckoo search fails, but inserts into full primary buckets
+	 * (a second cache line) and cuckoo moves grow quickly near 90 %. */
 	nb = (slots * SF_TABLE_LOAD_DEN + (uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM - 1) /
 	     ((uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM);
 	if (nb < 2)
@@ -142,12 +143,17 @@ void sf_conn_memory(const struct sf_conn *c, struct sf_conn_memory *m)
 uint32_t sf_conn_hash_crc(const struct sf_flow_key *key)
 {
 #if defined(__SSE4_2__)
-	uint64_t w[5];
+	const uint8_t *p = (const uint8_t *)key;
 	uint64_t h = UINT32_MAX;
 
-	memcpy(w, key, sizeof(w));
-	for (unsigned int i = 0; i < 5; i++)
-		h = _mm_crc32_u64(h, w[i]);
+	/* Word by word straight from the key: copying it through a vector register to the stack
+	 * first made every 8-byte reload wait on store forwarding. */
+	for (unsigned int i = 0; i < sizeof(*key); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		h = _mm_crc32_u64(h, w);
+	}
 	return (uint32_t)h;
 #else
 	/* CRC32-C bit by bit: the same value the instruction gives, for builds without SSE4.2. */
@@ -171,6 +177,11 @@ uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key)
 /* ---- lookup ---- */
 
 void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
+{
+	__builtin_prefetch(&c->buckets[tbl_primary(c, hash)]);
+}
+
+void sf_conn_prefetch_insert(const struct sf_conn *c, uint32_t hash)
 {
 	uint32_t p = tbl_primary(c, hash);
 
