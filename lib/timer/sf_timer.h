@@ -32,6 +32,12 @@
 #define SF_WHEEL_SLOTS (1u << SF_WHEEL_BITS)
 /** Levels per wheel: 4 x 6 bits = 2^24 ticks before a deadline waits a turn in the top level. */
 #define SF_WHEEL_LEVELS 4
+/**
+ * Lists per slot. Timers of one slot are dealt round-robin over this many lists, so expiry and
+ * cascades walk as many independent pointer chains at once: one chain would wait for a cache
+ * miss per timer, these overlap them.
+ */
+#define SF_WHEEL_LANES 8
 /** Farthest deadline, in ticks from the wheel's time; later ones are clamped to it. */
 #define SF_TIMER_MAX_DELTA ((uint64_t)INT32_MAX)
 
@@ -44,7 +50,7 @@ struct sf_timer {
 	struct sf_timer *next, *prev; /**< links in a wheel slot; next == NULL when unarmed */
 	uint32_t expires;             /**< low 32 bits of the tick at which it fires */
 	uint16_t slot;                /**< level * 64 + slot, or SF_TIMER_SLOT_DUE */
-	uint16_t reserved;            /**< unused, zero */
+	uint16_t lane;                /**< which of the slot's SF_WHEEL_LANES lists */
 };
 
 /** Slot id of a timer waiting on the due list (its tick has passed, not yet handed back). */
@@ -59,16 +65,18 @@ struct sf_wheel_stats {
 };
 
 /**
- * One wheel. Embed it in the per-lcore state (about 6.3 KB) and sf_wheel_init() it;
+ * One wheel. Embed it in the per-lcore state (about 50 KB) and sf_wheel_init() it;
  * the fields are private to lib/timer except stats.
  */
 struct sf_wheel {
-	uint64_t now;          /**< wheel time: every timer due at or before it is on the due list */
+	uint64_t now;          /**< wheel time: every timer due at or before it is on the due lists */
 	uint64_t next_cascade; /**< no slot of level >= 1 needs redistributing before this tick */
 	uint64_t occupied[SF_WHEEL_LEVELS]; /**< bit s set iff slot s of the level is non-empty */
 	uint64_t pending;      /**< timers armed and not yet handed back */
-	struct sf_timer due;   /**< head of the due list */
-	struct sf_timer slots[SF_WHEEL_LEVELS][SF_WHEEL_SLOTS]; /**< list heads */
+	uint32_t due_count;    /**< timers on the due lists */
+	uint32_t lane_next;    /**< round-robin lane for the next arm */
+	struct sf_timer due[SF_WHEEL_LANES]; /**< heads of the due lists */
+	struct sf_timer slots[SF_WHEEL_LEVELS][SF_WHEEL_SLOTS][SF_WHEEL_LANES]; /**< list heads */
 	struct sf_wheel_stats stats;
 };
 
@@ -83,7 +91,7 @@ static inline void sf_timer_init(struct sf_timer *t)
 	t->next = t->prev = (struct sf_timer *)0;
 	t->expires = 0;
 	t->slot = 0;
-	t->reserved = 0;
+	t->lane = 0;
 }
 
 /** True when @p t is armed (in a slot or on the due list). */
@@ -106,7 +114,8 @@ void sf_timer_cancel(struct sf_wheel *w, struct sf_timer *t);
 
 /**
  * Advance the wheel to tick @p now and hand back up to @p budget expired timers in @p out,
- * unarmed, in expiry order (a timer armed already overdue comes first). When more timers are
+ * unarmed, in expiry order (timers armed already overdue come first; timers of one tick in no
+ * particular order). When more timers are
  * due than @p budget, the wheel stops early and the next call carries on where this one
  * stopped, so no call does unbounded work. @p now earlier than the wheel's time is ignored.
  * @return the number of timers written to @p out.
