@@ -104,14 +104,6 @@ static uint64_t next_cascade_tick(const struct sf_wheel *w)
 	return best;
 }
 
-/* The lists of slot @id (level * 64 + slot, or the due lists). */
-static inline struct sf_timer *lanes_of(struct sf_wheel *w, unsigned int id)
-{
-	if (id == SF_TIMER_SLOT_DUE)
-		return w->due;
-	return w->slots[id / SF_WHEEL_SLOTS][id % SF_WHEEL_SLOTS];
-}
-
 static inline bool lanes_empty(const struct sf_timer *lanes)
 {
 	for (unsigned int k = 0; k < SF_WHEEL_LANES; k++)
