@@ -22,6 +22,7 @@ static const struct sf_cli_topic *const topics[] = {
 	&sf_cli_topic_port,
 	&sf_cli_topic_server,
 	&sf_cli_topic_tcp,
+	&sf_cli_topic_client,
 };
 
 static cmdline_parse_ctx_t ctx[SF_CLI_MAX_CMDS + 1];

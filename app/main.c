@@ -38,6 +38,7 @@ static void usage(const char *prog)
 	       "  -i, --interactive      open the synfin> prompt\n"
 	       "  --cmdline-file FILE    run the commands of FILE first (see config/)\n"
 	       "  --duration S           run S seconds without a prompt, then print a final report\n"
+	       "  --stats-period S       print a line of live counters every S seconds (default 1, at the prompt 0: off)\n"
 	       "  -h, --help             this text\n",
 	       prog);
 }
@@ -48,6 +49,7 @@ static int parse_args(int argc, char **argv)
 		{"interactive", no_argument, NULL, 'i'},
 		{"cmdline-file", required_argument, NULL, 'f'},
 		{"duration", required_argument, NULL, 'd'},
+		{"stats-period", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -68,6 +70,14 @@ static int parse_args(int argc, char **argv)
 			sf_app.duration_s = (unsigned int)strtoul(optarg, &end, 10);
 			if (errno || *end || sf_app.duration_s == 0) {
 				printf("--duration: a whole number of seconds > 0, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 's':
+			errno = 0;
+			sf_app.stats_period = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno || *end) {
+				printf("--stats-period: whole seconds (0: off), not '%s'\n", optarg);
 				return -1;
 			}
 			break;
@@ -94,9 +104,16 @@ void sf_app_start(void)
 		printf("cannot build the responses: out of memory\n");
 		return;
 	}
+	if (sf_client_build(&sf_app.client, sf_app.tcp_cfg.mss) != 0) {
+		printf("cannot build the client's request: out of memory\n");
+		return;
+	}
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
 		int rc = sf_lcore_tcp_setup(sf_app.workers[w], &sf_app.conn_sizes, &sf_app.tcp_cfg, sf_app.listeners);
 
+		if (rc == 0)
+			rc = sf_lcore_client_setup(sf_app.workers[w], &sf_app.client, w, sf_app.nb_workers,
+						   sf_app.conn_sizes.tcbs);
 		if (rc != 0) {
 			printf("lcore %u: TCP set-up failed: %s\n", sf_app.workers[w]->lcore_id,
 			       rc == -EINVAL ? "inconsistent TCP settings" : strerror(-rc));
@@ -107,6 +124,8 @@ void sf_app_start(void)
 	__atomic_store_n(&sf_run.running, true, __ATOMIC_RELEASE);
 	printf("Packet processing started on %u worker lcore(s), %u port(s)\n", sf_app.nb_workers,
 	       sf_app.nb_ports);
+	if (sf_app.stats_period)
+		sf_app_stats_start();
 }
 
 void sf_app_stop(void)
@@ -156,6 +175,12 @@ static void config_defaults(void)
 	sf_app.conn_sizes.tcbs = 1u << 18;
 	sf_app.conn_sizes.tw4 = 1u << 20;
 	sf_app.conn_sizes.tw6 = 1u << 18;
+	sf_app.client.sport_lo = 1024;
+	sf_app.client.sport_hi = 65535;
+	sf_app.client.requests = 1;
+	sf_app.client.request_kind = SF_RESPONSE_HTTP;
+	snprintf(sf_app.client.path, sizeof(sf_app.client.path), "/");
+	sf_app.client.close_policy = SF_CLOSE_CLIENT;
 }
 
 static void setup_ports_and_workers(void)
@@ -242,6 +267,8 @@ static void main_loop(void)
 		next_check = now + hz / 1000;
 		if (now >= deadline)
 			sf_app_quit();
+		if (sf_run.running)
+			sf_app_stats_tick();
 	}
 }
 
@@ -251,8 +278,11 @@ int main(int argc, char **argv)
 
 	if (n < 0)
 		rte_exit(EXIT_FAILURE, "EAL initialisation failed\n");
+	sf_app.stats_period = UINT32_MAX; /* not given: a line a second, but none at the prompt */
 	if (parse_args(argc - n, argv + n) != 0)
 		rte_exit(EXIT_FAILURE, "bad options\n");
+	if (sf_app.stats_period == UINT32_MAX)
+		sf_app.stats_period = sf_app.interactive ? 0 : 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
 	config_defaults();
@@ -285,6 +315,8 @@ int main(int argc, char **argv)
 	/* Both ends of a memif must stop polling before either disconnects (PLATFORM.md). */
 	rte_delay_ms(200);
 	print_final_report();
+	if (sf_app.client.enabled)
+		sf_app_print_client_summary();
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
 		sf_port_close(&sf_app.ports[i]);
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++)

@@ -24,11 +24,13 @@ struct sf_app {
 	struct sf_listener listen_defaults; /**< response, requests and close for the next `listen` */
 	struct sf_tcp_config tcp_cfg;
 	struct sf_conn_sizes conn_sizes;
+	struct sf_client_cfg client;
 	uint64_t start_tsc;  /**< when `start` last ran */
 	/* options after "--" */
 	bool interactive;
 	const char *cmdline_file;
 	unsigned int duration_s;
+	unsigned int stats_period; /**< seconds between live lines; 0: none */
 };
 
 extern struct sf_app sf_app;
@@ -50,6 +52,13 @@ extern const struct sf_cli_topic sf_cli_topic_port;
 extern const struct sf_cli_topic sf_cli_topic_run;
 extern const struct sf_cli_topic sf_cli_topic_server;
 extern const struct sf_cli_topic sf_cli_topic_tcp;
+extern const struct sf_cli_topic sf_cli_topic_client;
+
+/** Begin the per-second line (prints its header) / print a line when a second has passed. */
+void sf_app_stats_start(void);
+void sf_app_stats_tick(void);
+/** The client's counters and latency percentiles, summed over workers. */
+void sf_app_print_client_summary(void);
 
 /** Print the workers' TCP and connection-table counters, summed. */
 void sf_cli_print_tcp_stats(void);

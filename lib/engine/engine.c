@@ -72,6 +72,16 @@ static inline void tx_in_place(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf
 	sf_lcore_tx(lc, pi, m);
 }
 
+/* RFC 4861 7.2.3, 7.2.5: an NS or NA may tell a neighbour's MAC a client asked for. */
+static inline void nd_learn(struct sf_port *p, const uint8_t *frame, const struct sf_pkt *pkt)
+{
+	uint8_t ip[16];
+	struct sf_mac mac;
+
+	if (p->nb_neigh != 0 && sf_net_nd_neighbour(frame, pkt, ip, &mac))
+		sf_port_neigh_learn(p, SF_AF_INET6, ip, mac.b);
+}
+
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 {
 	struct sf_port *p = lc->ports[pi];
@@ -103,6 +113,11 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 	case SF_PKT_ARP: {
 		uint32_t tip = sf_net_arp_target(frame, &pkt);
 
+		struct sf_mac smac;
+		uint32_t sip = sf_net_arp_sender(frame, &pkt, &smac);
+
+		/* RFC 826: learn the sender (only addresses a client asked for are kept). */
+		sf_port_neigh_learn(p, SF_AF_INET, (const uint8_t *)&sip, smac.b);
 		if (!sf_net_arp_is_request(frame, &pkt)) {
 			st->arp_ignored++;
 			goto drop;
@@ -135,6 +150,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 		st->icmp6_replies++;
 		break;
 	case SF_PKT_ND_NS:
+		nd_learn(p, frame, &pkt);
 		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ns_target(frame, &pkt))) {
 			st->not_ours++;
 			goto drop;
@@ -148,6 +164,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 		st->nd_replies++;
 		break;
 	case SF_PKT_ND_NA:
+		nd_learn(p, frame, &pkt);
 		st->na_ignored++;
 		goto drop;
 	default: /* SF_PKT_TCP4, SF_PKT_TCP6 */
@@ -184,6 +201,8 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 	}
 	/* Retransmissions, delayed ACKs, 2MSL: the wheel's bitmaps make an idle tick cheap. */
 	sf_tcp_timers(lc);
+	if (lc->client.cfg != NULL)
+		sf_client_poll(lc);
 	for (uint16_t pi = 0; pi < lc->nb_ports; pi++)
 		tx_flush(lc, pi);
 	if (total) {

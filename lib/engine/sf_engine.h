@@ -16,6 +16,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "sf_client.h"
 #include "sf_conn.h"
 #include "sf_listen.h"
 #include "sf_net.h"
@@ -42,6 +43,7 @@
 	X(na_ignored)    /* neighbour advertisements: nothing to answer */                     \
 	X(multiseg)      /* chained mbufs on rx: not parsed */                                 \
 	X(tcp_no_listener) /* TCP for no connection and no listener: RST or drop */          \
+	X(tcp_no_conn)   /* a segment without SYN for no connection (on another lcore?) */     \
 	X(tcp_tx_nombuf) /* a segment not sent: no mbuf for it (retransmission covers it) */   \
 	X(tcp_table_full) /* a new connection refused: connection table full */               \
 	X(timers_fired)                                                                        \
@@ -89,6 +91,7 @@ struct sf_lcore {
 	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
 	struct sf_tcp_ctx tcp;
 	struct sf_wheel wheel;
+	struct sf_client_lcore client;
 	struct sf_txbuf tx[SF_PORT_MAX];
 	struct sf_lcore_stats stats;
 } __rte_cache_aligned;
@@ -112,6 +115,17 @@ void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, s
  */
 int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, const struct sf_tcp_config *cfg,
 		       const struct sf_listeners *listeners);
+
+/**
+ * Give the lcore its client generator before `start` (after sf_lcore_tcp_setup): worker
+ * @p worker of @p nb_workers takes its share of the rate, concurrency and source space.
+ * @p cfg NULL turns the client off. @return 0 or -errno.
+ */
+int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, unsigned int worker,
+			  unsigned int nb_workers, uint32_t tcb_capacity);
+
+/** Open the connections the pacer allows now (called once per poll). */
+void sf_client_poll(struct sf_lcore *lc);
 
 /** Handle one classified TCP segment (lib/engine's TCP path). */
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,

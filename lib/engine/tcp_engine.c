@@ -12,31 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "sf_engine.h"
-
-/*
- * The engine's words in a TCB (lib/tcp never touches `user`): 16 bytes at the end of the TCB's
- * second cache line, read and written through memcpy.
- */
-struct conn_app {
-	uint8_t peer_mac[6]; /**< where retransmissions go */
-	uint8_t port_idx;    /**< lcore's port index the connection lives on */
-	uint8_t listener;    /**< 1 + listener index; 0: none */
-	uint32_t requests;   /**< requests answered so far */
-	uint8_t http_state;  /**< end-of-request matcher across segments */
-	uint8_t pad[3];
-};
-_Static_assert(sizeof(struct conn_app) == sizeof(((struct sf_tcb *)0)->user), "conn_app fills the TCB's user words");
-
-static inline void app_get(const struct sf_tcb *tcb, struct conn_app *a)
-{
-	memcpy(a, &tcb->user, sizeof(*a));
-}
-
-static inline void app_put(struct sf_tcb *tcb, const struct conn_app *a)
-{
-	memcpy(&tcb->user, a, sizeof(*a));
-}
+#include "engine_priv.h"
 
 /* Response bytes are never freed through an mbuf: the lcore holds one reference for ever. */
 static void body_never_freed(void *addr, void *opaque)
@@ -102,10 +78,9 @@ static inline void seg_to_wr(const struct sf_tcp_out_seg *s, struct sf_tcp_wr *w
  * listener's prebuilt response, and the bytes' one's-complement sum in *@p sum. A segment that
  * starts on a chunk boundary and spans the chunk uses the sum computed at start.
  */
-static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_listener *l, uint32_t off, uint16_t len,
+static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_response *r, uint32_t off, uint16_t len,
 				    uint32_t *sum)
 {
-	const struct sf_response *r = &l->response;
 	uint32_t at = off < r->len ? off : off % r->len;
 	struct rte_mbuf *b;
 
@@ -157,7 +132,7 @@ static inline unsigned int tx_csum_setup(const struct sf_port *p, struct rte_mbu
  */
 static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, uint8_t *frame,
 			 const struct sf_pkt *pkt, const struct sf_flow_key *key, const uint8_t *peer_mac,
-			 const struct sf_listener *l, const struct sf_tcp_out *out)
+			 const struct sf_response *stream, const struct sf_tcp_out *out)
 {
 	const struct sf_port *p = lc->ports[pi];
 
@@ -170,7 +145,8 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 
 		seg_to_wr(s, &w);
 		if (s->data_len) {
-			body = l != NULL ? body_attach(lc, l, s->data_off, s->data_len, &psum) : NULL;
+			body = stream != NULL && stream->len ? body_attach(lc, stream, s->data_off, s->data_len, &psum)
+							     : NULL;
 			if (unlikely(body == NULL)) {
 				lc->stats.tcp_tx_nombuf++;
 				continue;
@@ -216,7 +192,15 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 
 static inline const struct sf_listener *app_listener(const struct sf_lcore *lc, const struct conn_app *a)
 {
-	return a->listener ? &lc->listeners->l[a->listener - 1] : NULL;
+	return a->role != 0 && a->role != CONN_CLIENT ? &lc->listeners->l[a->role - 1] : NULL;
+}
+
+/* What the connection's stream bytes are: the listener's response, or the client's request. */
+static inline const struct sf_response *app_stream(const struct sf_lcore *lc, const struct conn_app *a)
+{
+	if (a->role == CONN_CLIENT)
+		return sf_client_stream(lc);
+	return a->role != 0 ? &lc->listeners->l[a->role - 1].response : NULL;
 }
 
 /* Requests arrived: queue a response for each, then apply the close policy after the last. */
@@ -263,24 +247,29 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
  * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
  * may go (ACK piggybacked on the response), send it, and act on the events.
  */
-static void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
-		       const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
+void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
+			  const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
 	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+	const uint8_t *data = seg != NULL ? seg->payload + out->rx_skip : NULL;
 	struct conn_app a;
 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
-		if ((out->events & SF_TCP_EV_DATA) && seg != NULL)
-			server_on_data(lc, tcb, &a, seg->payload + out->rx_skip, out->rx_len, out);
-		/* The client closed: our side follows once the responses are queued. */
-		if ((out->events & SF_TCP_EV_PEER_FIN) && a.listener && tcb->state == SF_TCP_CLOSE_WAIT)
-			sf_tcp_close(&lc->tcp, tcb, out);
+		if (a.role == CONN_CLIENT) {
+			sf_client_on_input(lc, idx, tcb, data, out);
+		} else {
+			if ((out->events & SF_TCP_EV_DATA) && data != NULL)
+				server_on_data(lc, tcb, &a, data, out->rx_len, out);
+			/* The client closed: our side follows once the responses are queued. */
+			if ((out->events & SF_TCP_EV_PEER_FIN) && a.role && tcb->state == SF_TCP_CLOSE_WAIT)
+				sf_tcp_close(&lc->tcp, tcb, out);
+			app_put(tcb, &a);
+		}
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		app_put(tcb, &a);
 	}
-	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, a.peer_mac, app_listener(lc, &a), out);
+	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, a.peer_mac, app_stream(lc, &a), out);
 	if (!(out->events & SF_TCP_EV_CLOSED))
 		timer_apply(lc, tcb, out);
 	/* A window wider than one descriptor: keep sending in fresh mbufs. */
@@ -289,10 +278,12 @@ static void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame,
 
 		sf_tcp_out_init(out);
 		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, a.peer_mac, app_listener(lc, &a), out);
+		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, a.peer_mac, app_stream(lc, &a), out);
 		timer_apply(lc, tcb, out);
 		out->events |= events;
 	}
+	if ((out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)) && a.role == CONN_CLIENT)
+		sf_client_on_end(lc, idx, tcb, out->events);
 	if (out->events & SF_TCP_EV_CLOSED) {
 		if (sf_timer_armed(&tcb->timer))
 			sf_timer_cancel(&lc->wheel, &tcb->timer);
@@ -331,7 +322,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		idx = sf_conn_index(v);
 		tcb = sf_tcb_ptr(lc->conn, idx);
 		sf_tcp_input(&lc->tcp, tcb, key, seg, lc->now_us, &out);
-		conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+		sf_engine_conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
 		return;
 	}
 	if (v != SF_CONN_MISS) {
@@ -355,6 +346,8 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 	const struct sf_listener *l = lc->listeners ? sf_listeners_find(lc->listeners, key) : NULL;
 	enum sf_tcp_listen_verdict verdict;
 
+	if (!(seg->flags & SF_TCP_SYN))
+		lc->stats.tcp_no_conn++;
 	if (l == NULL) {
 		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
 		lc->stats.tcp_no_listener++;
@@ -391,9 +384,9 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 	memset(&a, 0, sizeof(a));
 	memcpy(a.peer_mac, frame + 6, 6); /* Ethernet source */
 	a.port_idx = (uint8_t)pi;
-	a.listener = (uint8_t)(l - lc->listeners->l + 1);
+	a.role = (uint8_t)(l - lc->listeners->l + 1);
 	app_put(tcb, &a);
-	conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+	sf_engine_conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
 }
 
 /* ---- timers ---- */
@@ -415,7 +408,7 @@ void sf_tcp_timers(struct sf_lcore *lc)
 
 		lc->stats.timers_fired++;
 		sf_tcp_timeout(&lc->tcp, tcb, lc->now_us, &out);
-		conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
+		sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
 	}
 	/* 2MSL: every compact entry lives exactly that long, so the store is its own FIFO. */
 	n = sf_tw_expire(lc->conn, lc->now_tick, SF_TIMER_BUDGET);

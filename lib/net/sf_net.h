@@ -470,4 +470,32 @@ uint32_t sf_rss_hash_tcp6(const uint8_t *key, const uint8_t *saddr, const uint8_
  */
 uint32_t sf_rss_hash_flow(const uint8_t *key, const struct sf_flow_key *k);
 
+/* ---- address resolution (sf_neigh.c) ---- */
+
+/**
+ * Write a broadcast ARP request from scratch: who has @p target_ip, tell @p src_ip (RFC 826).
+ * Addresses in network order. @return the frame length (42), or 0 when @p room is too small.
+ */
+uint32_t sf_net_arp_request(uint8_t *frame, uint32_t room, const struct sf_mac *src_mac, uint32_t src_ip,
+			    uint32_t target_ip);
+
+/**
+ * Write a neighbour solicitation for @p target from our @p src_ip, to the target's
+ * solicited-node group, with our link-layer address (RFC 4861 4.3, 7.2.2).
+ * @return the frame length (86), or 0 when @p room is too small.
+ */
+uint32_t sf_net_nd_ns(uint8_t *frame, uint32_t room, const struct sf_mac *src_mac, const uint8_t *src_ip,
+		      const uint8_t *target);
+
+/** Sender protocol address (network order) and hardware address of a classified ARP frame. */
+uint32_t sf_net_arp_sender(const uint8_t *frame, const struct sf_pkt *pkt, struct sf_mac *mac);
+
+/**
+ * What a classified NS or NA tells about a neighbour: the NS sender's address with its source
+ * link-layer option, or the NA target with its target link-layer option (RFC 4861 7.2.3, 7.2.5).
+ * @return true with @p ip (16 bytes) and @p mac filled; false when the frame carries no such
+ * option or comes from the unspecified address.
+ */
+bool sf_net_nd_neighbour(const uint8_t *frame, const struct sf_pkt *pkt, uint8_t *ip, struct sf_mac *mac);
+
 #endif /* SF_NET_H */

@@ -40,6 +40,10 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 	uint64_t rx_want = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	uint64_t tx_want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	conf.rxmode.offloads = info.rx_offload_capa & rx_want;
+	/* net_tap's "offload" is the PMD summing in software, and it writes 0xffff for a TCP sum of
+	 * zero (UDP's rule), which analysers flag: our own software sums are as fast and exact. */
+	if (strcmp(info.driver_name, "net_tap") == 0)
+		tx_want = 0;
 	conf.txmode.offloads = info.tx_offload_capa & tx_want;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS; /* response bodies attached by reference */
@@ -116,8 +120,10 @@ void sf_port_close(struct sf_port *p)
 
 int sf_port_add_addr(struct sf_port *p, const struct sf_port_addr *a)
 {
-	if (sf_port_has_addr(p, a->family, a->addr))
-		return -EEXIST;
+	for (uint32_t i = 0; i < p->nb_addrs; i++)
+		if (p->addrs[i].family == a->family && p->addrs[i].count == a->count &&
+		    memcmp(p->addrs[i].addr, a->addr, 16) == 0)
+			return -EEXIST;
 	if (p->nb_addrs >= SF_PORT_MAX_ADDRS)
 		return -ENOSPC;
 	p->addrs[p->nb_addrs] = *a;
@@ -130,7 +136,10 @@ void sf_port_addr_format(const struct sf_port_addr *a, char *buf, size_t len)
 	char ip[INET6_ADDRSTRLEN];
 
 	inet_ntop(a->family == SF_AF_INET ? AF_INET : AF_INET6, a->addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s/%u", ip, a->prefix_len);
+	if (a->count > 1)
+		snprintf(buf, len, "%s/%u (+%u)", ip, a->prefix_len, a->count - 1);
+	else
+		snprintf(buf, len, "%s/%u", ip, a->prefix_len);
 }
 
 void sf_port_print_info(const struct sf_port *p, FILE *f)
@@ -157,4 +166,52 @@ void sf_port_print_info(const struct sf_port *p, FILE *f)
 		sf_port_addr_format(&p->addrs[i], addr, sizeof(addr));
 		fprintf(f, "Address: %s\n", addr);
 	}
+}
+
+int sf_port_neigh_want(struct sf_port *p, uint8_t family, const uint8_t *addr)
+{
+	size_t len = family == SF_AF_INET ? 4 : 16;
+
+	for (uint32_t i = 0; i < p->nb_neigh; i++)
+		if (p->neigh[i].family == family && memcmp(p->neigh[i].addr, addr, len) == 0)
+			return (int)i;
+	if (p->nb_neigh == SF_PORT_MAX_NEIGH)
+		return -ENOSPC;
+	memset(&p->neigh[p->nb_neigh], 0, sizeof(p->neigh[0]));
+	memcpy(p->neigh[p->nb_neigh].addr, addr, len);
+	p->neigh[p->nb_neigh].family = family;
+	__atomic_store_n(&p->nb_neigh, p->nb_neigh + 1, __ATOMIC_RELEASE);
+	return (int)p->nb_neigh - 1;
+}
+
+void sf_port_neigh_learn(struct sf_port *p, uint8_t family, const uint8_t *addr, const uint8_t *mac)
+{
+	uint32_t n = __atomic_load_n(&p->nb_neigh, __ATOMIC_ACQUIRE);
+	size_t len = family == SF_AF_INET ? 4 : 16;
+	uint64_t v = SF_NEIGH_VALID;
+
+	for (int i = 0; i < 6; i++)
+		v |= (uint64_t)mac[i] << (8 * i);
+	for (uint32_t i = 0; i < n; i++)
+		if (p->neigh[i].family == family && memcmp(p->neigh[i].addr, addr, len) == 0)
+			__atomic_store_n(&p->neigh[i].mac, v, __ATOMIC_RELEASE);
+}
+
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned int bits)
+{
+	unsigned int bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	return rest == 0 || ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
+const struct sf_port_addr *sf_port_addr_for(const struct sf_port *p, uint8_t family, const uint8_t *addr)
+{
+	uint32_t n = __atomic_load_n(&p->nb_addrs, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (p->addrs[i].family == family && same_prefix(p->addrs[i].addr, addr, p->addrs[i].prefix_len))
+			return &p->addrs[i];
+	return NULL;
 }

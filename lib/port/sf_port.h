@@ -19,13 +19,24 @@
 
 #define SF_PORT_MAX 8
 #define SF_PORT_MAX_ADDRS 16
+#define SF_PORT_MAX_NEIGH 64
 
-/** One address of a port, IPv4 (first 4 bytes of addr) or IPv6. */
+/** An address of a port, IPv4 (first 4 bytes of addr) or IPv6, or a range of consecutive ones
+ * (a client's sources): @c count addresses from @c addr, counting in the last four bytes. */
 struct sf_port_addr {
 	uint8_t addr[16];
 	uint8_t family;     /**< SF_AF_INET or SF_AF_INET6 */
 	uint8_t prefix_len;
+	uint32_t count;     /**< addresses in the range; 0 and 1 both mean one */
 };
+
+/** The last four bytes of an address as a number (where ranges count). */
+static inline uint32_t sf_addr_tail(uint8_t family, const uint8_t *a)
+{
+	const uint8_t *t = family == SF_AF_INET ? a : a + 12;
+
+	return (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+}
 
 /** What the port offloads; the data path picks hardware or software per flag. */
 struct sf_port_offloads {
@@ -33,6 +44,18 @@ struct sf_port_offloads {
 	bool tx_ip4_csum, tx_tcp_csum;
 	bool rss;                     /**< RSS configured (more than one queue and supported) */
 };
+
+/**
+ * A neighbour the port needs the MAC of (a client's server or gateway). The main lcore adds the
+ * address; whichever worker receives the ARP or ND answer publishes the MAC with one 64-bit
+ * store, so readers never see half an address.
+ */
+struct sf_port_neigh {
+	uint8_t addr[16];
+	uint8_t family;
+	uint64_t mac; /**< 0: not resolved yet; else SF_NEIGH_VALID | the 6 bytes (sf_port_neigh_mac) */
+};
+#define SF_NEIGH_VALID (UINT64_C(1) << 63)
 
 struct sf_port {
 	uint16_t port_id;
@@ -45,6 +68,8 @@ struct sf_port {
 	/* Published with a release store of nb_addrs so workers may read while the CLI adds. */
 	struct sf_port_addr addrs[SF_PORT_MAX_ADDRS];
 	uint32_t nb_addrs;
+	struct sf_port_neigh neigh[SF_PORT_MAX_NEIGH];
+	uint32_t nb_neigh; /**< published like nb_addrs */
 };
 
 /**
@@ -60,20 +85,48 @@ bool sf_port_wait_link(const struct sf_port *p, unsigned int timeout_ms);
 /** Stop and close the port. Call only once no lcore polls it any more. */
 void sf_port_close(struct sf_port *p);
 
-/** Add an address; returns 0, -EEXIST or -ENOSPC. */
+/** Add an address (or range); returns 0, -EEXIST (the same one is there) or -ENOSPC. */
 int sf_port_add_addr(struct sf_port *p, const struct sf_port_addr *a);
 
 /** Is @p addr (4 or 16 bytes by family) one of the port's addresses? Hot path: a short scan. */
 static inline bool sf_port_has_addr(const struct sf_port *p, uint8_t family, const uint8_t *addr)
 {
 	uint32_t n = __atomic_load_n(&p->nb_addrs, __ATOMIC_ACQUIRE);
-	size_t len = family == SF_AF_INET ? 4 : 16;
+	uint32_t tail = sf_addr_tail(family, addr);
 
-	for (uint32_t i = 0; i < n; i++)
-		if (p->addrs[i].family == family && __builtin_memcmp(p->addrs[i].addr, addr, len) == 0)
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sf_port_addr *a = &p->addrs[i];
+
+		if (a->family == family && (family == SF_AF_INET || __builtin_memcmp(a->addr, addr, 12) == 0) &&
+		    tail - sf_addr_tail(family, a->addr) < (a->count > 1 ? a->count : 1u))
 			return true;
+	}
 	return false;
 }
+
+/**
+ * Ask for the MAC of @p addr (main lcore, before `start`). @return its index, or -ENOSPC.
+ * Asking again for the same address returns the same index.
+ */
+int sf_port_neigh_want(struct sf_port *p, uint8_t family, const uint8_t *addr);
+
+/** A worker heard @p mac for @p addr (ARP, NS, NA): publish it if the address is wanted. */
+void sf_port_neigh_learn(struct sf_port *p, uint8_t family, const uint8_t *addr, const uint8_t *mac);
+
+/** The MAC of neighbour @p idx into @p mac; false while unresolved. */
+static inline bool sf_port_neigh_mac(const struct sf_port *p, uint32_t idx, uint8_t *mac)
+{
+	uint64_t v = __atomic_load_n(&p->neigh[idx].mac, __ATOMIC_ACQUIRE);
+
+	if (!(v & SF_NEIGH_VALID))
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(v >> (8 * i));
+	return true;
+}
+
+/** Does any address of the port share @p addr's prefix (is it on-link)? Pick the source for it. */
+const struct sf_port_addr *sf_port_addr_for(const struct sf_port *p, uint8_t family, const uint8_t *addr);
 
 /** testpmd-like summary: driver, MAC, queues, descriptors, offloads, link, addresses. */
 void sf_port_print_info(const struct sf_port *p, FILE *f);

@@ -6,6 +6,7 @@ namespace are counted by reason, and the next ping still works."""
 
 import os
 import re
+import time
 
 import harness as h
 from frames import MALFORMED
@@ -54,10 +55,17 @@ def test(binary):
         sent = ns.run([h.PY, os.path.join(h.HERE, "frames.py"), tap, mac,
                        *[f"{k}*{copies}" for k in MALFORMED]])
         h.check(int(sent.stdout) == copies * len(MALFORMED), f"injected {sent.stdout.strip()} malformed frames")
-        after = sf.counters()
         want = {}
         for kind, (_, reason) in MALFORMED.items():
             want[reason] = want.get(reason, 0) + copies
+        # the frames are in flight until synfin polls them: wait (bounded) for the counts
+        deadline = time.monotonic() + 10
+        while True:
+            after = sf.counters()
+            if all(after.get(f"drop_{r}", 0) - before.get(f"drop_{r}", 0) >= n for r, n in want.items()) \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         for reason, n in want.items():
             got = after.get(f"drop_{reason}", 0) - before.get(f"drop_{reason}", 0)
             h.check(got >= n, f"drop_{reason} counted {got} >= {n}")

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Client mode: each worker opens connections at its share of the rate (a token bucket on the
+ * TSC), from its share of the local address x port space, sends its requests by reference,
+ * checks every response byte for byte, closes as configured, and times each phase into
+ * histograms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "engine_priv.h"
+
+static const char *const fail_names[] = {
+#define SF_X(name, str) str,
+	SF_CLIENT_FAIL_REASONS(SF_X)
+#undef SF_X
+};
+
+const char *sf_client_fail_name(enum sf_client_fail f)
+{
+	return (unsigned int)f < SF_CLIENT_FAIL__COUNT ? fail_names[f] : "?";
+}
+
+int sf_client_build(struct sf_client_cfg *c, uint32_t mss)
+{
+	struct sf_response *r = &c->request;
+	char head[256];
+	int hlen = 0;
+	uint32_t len;
+
+	rte_free(r->bytes);
+	rte_free(r->chunk_sum);
+	memset(r, 0, sizeof(*r));
+	if (!c->enabled || c->requests == 0)
+		return 0;
+	if (c->request_kind == SF_RESPONSE_HTTP) {
+		hlen = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: synfin\r\nUser-Agent: synfin\r\n\r\n",
+				c->path);
+		len = (uint32_t)hlen;
+	} else {
+		len = c->raw_bytes;
+	}
+	if (len == 0)
+		return 0;
+	r->bytes = rte_malloc("sf_request", len, RTE_CACHE_LINE_SIZE);
+	r->chunk = mss;
+	r->nb_chunks = (len + mss - 1) / mss;
+	r->chunk_sum = rte_calloc("sf_request_sums", r->nb_chunks, sizeof(*r->chunk_sum), 0);
+	if (r->bytes == NULL || r->chunk_sum == NULL)
+		return -ENOMEM;
+	r->len = len;
+	r->iova = rte_malloc_virt2iova(r->bytes);
+	if (hlen)
+		memcpy(r->bytes, head, (size_t)hlen);
+	else
+		for (uint32_t i = 0; i < len; i++)
+			r->bytes[i] = sf_response_body_byte(i);
+	for (uint32_t k = 0; k < r->nb_chunks; k++) {
+		uint32_t off = k * mss;
+
+		r->chunk_sum[k] = sf_csum_partial(r->bytes + off, len - off < mss ? len - off : mss, 0);
+	}
+	return 0;
+}
+
+int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, unsigned int worker,
+			  unsigned int nb_workers, uint32_t tcb_capacity)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	struct sf_portalloc_config pc;
+	struct sf_port *p = lc->ports[0];
+	uint64_t hz = rte_get_tsc_hz();
+
+	sf_portalloc_free(cl->alloc);
+	cl->alloc = NULL;
+	cl->cfg = NULL;
+	cl->opening = false;
+	if (cfg == NULL || !cfg->enabled)
+		return 0;
+	if (cl->conns == NULL) {
+		cl->conns = rte_zmalloc("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
+					RTE_CACHE_LINE_SIZE);
+		if (cl->conns == NULL)
+			return -ENOMEM;
+	}
+	memset(&pc, 0, sizeof(pc));
+	pc.family = cfg->family;
+	memcpy(pc.src_first, cfg->src_first, sizeof(pc.src_first));
+	pc.src_count = cfg->src_count;
+	pc.port_lo = cfg->sport_lo;
+	pc.port_hi = cfg->sport_hi;
+	pc.dsts = cfg->dst;
+	pc.nb_dsts = cfg->nb_dst;
+	/* memif and tap have no RSS: each worker takes a disjoint slice of the source space and
+	 * the reply comes back on the queue it left by. */
+	pc.part = (uint16_t)worker;
+	pc.nb_parts = (uint16_t)nb_workers;
+	pc.queue = lc->queue;
+	cl->alloc = sf_portalloc_create(&pc);
+	if (cl->alloc == NULL)
+		return -errno;
+	/* Each worker takes its share of the rate; the bucket holds 10 ms of it, so a stall of the
+	 * lcore (another process on its core) is caught up rather than lost. */
+	uint64_t rate = cfg->rate / nb_workers + (worker < cfg->rate % nb_workers ? 1 : 0);
+	uint32_t burst = (uint32_t)(rate / 100 > 64 ? RTE_MIN(rate / 100, (uint64_t)SF_PACER_BURST_MAX) : 64);
+
+	if (cfg->rate != 0 && rate == 0)
+		rate = 1;
+	if (sf_pacer_init(&cl->pacer, rate, hz, burst) != 0)
+		return -EINVAL;
+	if (cfg->ramp_s)
+		sf_pacer_set_ramp(&cl->pacer, rte_rdtsc(), cfg->ramp_s * hz);
+	cl->max_open = cfg->concurrency ? (cfg->concurrency + nb_workers - 1) / nb_workers : UINT64_MAX;
+	cl->stop_tsc = cfg->duration_s ? rte_rdtsc() + cfg->duration_s * hz : UINT64_MAX;
+	for (uint32_t d = 0; d < cfg->nb_dst; d++) {
+		int n = sf_port_neigh_want(p, cfg->family, cfg->dst[d].addr);
+
+		if (n < 0)
+			return n;
+		cl->neigh[d] = n;
+	}
+	cl->next_dst = worker % cfg->nb_dst;
+	cl->next_resolve_tsc = 0;
+	cl->cfg = cfg;
+	cl->opening = true;
+	return 0;
+}
+
+/* ---- neighbours ---- */
+
+/* Ask for the MAC of every unresolved destination, every 200 ms (queue 0 asks for all). */
+static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	const struct sf_client_cfg *cfg = cl->cfg;
+	struct sf_port *p = lc->ports[0];
+	bool all = true;
+	uint8_t mac[6];
+
+	for (uint32_t d = 0; d < cfg->nb_dst; d++)
+		if (!sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], mac))
+			all = false;
+	if (all || now_tsc < cl->next_resolve_tsc || lc->queue != 0)
+		return all;
+	cl->next_resolve_tsc = now_tsc + rte_get_tsc_hz() / 5;
+	for (uint32_t d = 0; d < cfg->nb_dst; d++) {
+		const struct sf_port_addr *on_link = sf_port_addr_for(p, cfg->family, cfg->dst[d].addr);
+		const uint8_t *src = on_link != NULL ? on_link->addr : cfg->src_first;
+		struct rte_mbuf *m;
+		uint32_t len, tip;
+
+		if (sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], mac))
+			continue;
+		m = rte_pktmbuf_alloc(lc->mp);
+		if (m == NULL)
+			return false;
+		if (cfg->family == SF_AF_INET) {
+			uint32_t sip;
+
+			memcpy(&sip, src, 4);
+			memcpy(&tip, cfg->dst[d].addr, 4);
+			len = sf_net_arp_request(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+						 (const struct sf_mac *)&p->mac, sip, tip);
+		} else {
+			len = sf_net_nd_ns(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+					   (const struct sf_mac *)&p->mac, src, cfg->dst[d].addr);
+		}
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		sf_lcore_tx(lc, 0, m);
+		cl->stats.arp_sent++;
+	}
+	return false;
+}
+
+/* ---- opening ---- */
+
+static void client_open(struct sf_lcore *lc)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	const struct sf_client_cfg *cfg = cl->cfg;
+	uint32_t d = cl->next_dst;
+	struct sf_flow_key key;
+	struct sf_tcp_out out;
+	struct conn_app a;
+	uint32_t hash, idx;
+	struct sf_tcb *tcb;
+	int rc;
+
+	cl->next_dst = d + 1 == cfg->nb_dst ? 0 : d + 1;
+	/* A tuple still live or in TIME_WAIT here is skipped (RFC 9293 3.4.1 quiet time). */
+	for (int tries = 0;; tries++) {
+		rc = sf_portalloc_next(cl->alloc, d, &key, &hash);
+		if (rc != 0 || tries == 64) {
+			cl->stats.failed[SF_CLIENT_FAIL_NO_TUPLE]++;
+			return;
+		}
+		hash = sf_conn_hash_crc(&key);
+		if (sf_conn_lookup(lc->conn, &key, hash) == SF_CONN_MISS)
+			break;
+		sf_portalloc_reject(cl->alloc);
+	}
+	if (sf_tcb_alloc(lc->conn, &key, hash, &idx) != 0) {
+		cl->stats.failed[SF_CLIENT_FAIL_NO_TCB]++;
+		return;
+	}
+	tcb = sf_tcb_ptr(lc->conn, idx);
+	memset(&a, 0, sizeof(a));
+	sf_port_neigh_mac(lc->ports[0], (uint32_t)cl->neigh[d], a.peer_mac);
+	a.port_idx = 0;
+	a.role = CONN_CLIENT;
+	app_put(tcb, &a);
+	memset(&cl->conns[idx], 0, sizeof(cl->conns[idx]));
+	cl->conns[idx].t_start_us = (uint32_t)lc->now_us;
+	cl->conns[idx].resp_left = SF_CLIENT_HDR;
+	cl->stats.attempted++;
+	cl->stats.open++;
+	sf_tcp_connect(&lc->tcp, tcb, &key, lc->now_us, &out);
+	sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
+}
+
+void sf_client_poll(struct sf_lcore *lc)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	uint64_t now = rte_rdtsc();
+	unsigned int n;
+
+	if (!cl->opening)
+		return;
+	if (now >= cl->stop_tsc) {
+		cl->opening = false;
+		return;
+	}
+	if (!client_resolve(lc, now))
+		return;
+	n = sf_pacer_take(&cl->pacer, now, SF_BURST);
+	if (cl->max_open != UINT64_MAX)
+		n = (unsigned int)RTE_MIN((uint64_t)n, cl->max_open > cl->stats.open ? cl->max_open - cl->stats.open : 0);
+	while (n--)
+		client_open(lc);
+}
+
+/* ---- requests and responses ---- */
+
+static void client_request(struct sf_lcore *lc, struct sf_client_conn *cc, struct sf_tcb *tcb)
+{
+	const struct sf_client_cfg *cfg = lc->client.cfg;
+
+	cc->t_req_us = (uint32_t)lc->now_us;
+	cc->resp_left = cfg->request_kind == SF_RESPONSE_HTTP ? SF_CLIENT_HDR : cfg->raw_response;
+	cc->body_off = 0;
+	cc->flags &= (uint8_t)~SF_CC_FIRST_BYTE;
+	if (sf_tcp_send(tcb, cfg->request.len) == 0)
+		lc->client.stats.requests++;
+}
+
+/* The last response arrived (or there were none to ask for): end as configured. */
+static void client_finish(struct sf_lcore *lc, struct sf_client_conn *cc, struct sf_tcb *tcb, struct sf_tcp_out *out)
+{
+	cc->flags |= SF_CC_DONE;
+	switch (lc->client.cfg->close_policy) {
+	case SF_CLOSE_CLIENT:
+		sf_tcp_close(&lc->tcp, tcb, out);
+		break;
+	case SF_CLOSE_RST:
+		sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+		break;
+	default: /* SF_CLOSE_SERVER: the server's FIN comes, ours follows */
+		break;
+	}
+}
+
+static void client_fail(struct sf_lcore *lc, struct sf_client_conn *cc, enum sf_client_fail why)
+{
+	if (!(cc->flags & SF_CC_FAILED)) {
+		cc->flags |= SF_CC_FAILED;
+		lc->client.stats.failed[why]++;
+	}
+}
+
+/* Does @p len bytes of body at offset @p off match the server's pattern? */
+static bool body_matches(const uint8_t *data, uint32_t len, uint32_t off)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (data[i] != sf_response_body_byte(off + i))
+			return false;
+	return true;
+}
+
+/* Parse "HTTP/1.1 200 ...\r\n ... Content-Length: N\r\n ... \r\n\r\n" from one segment. */
+static bool http_header(const uint8_t *data, uint32_t len, uint32_t *hdr_len, uint32_t *content_length)
+{
+	static const char cl_name[] = "\r\ncontent-length:";
+	uint32_t cl = UINT32_MAX;
+
+	if (len < 12 || memcmp(data, "HTTP/1.", 7) != 0 || memcmp(data + 8, " 200", 4) != 0)
+		return false;
+	for (uint32_t i = 8; i + 4 <= len; i++) {
+		if (data[i] == '\r' && memcmp(data + i, "\r\n\r\n", 4) == 0) {
+			if (cl == UINT32_MAX)
+				return false;
+			*hdr_len = i + 4;
+			*content_length = cl;
+			return true;
+		}
+		if (data[i] == '\r' && i + sizeof(cl_name) - 1 < len) {
+			uint32_t k = 0;
+
+			while (k < sizeof(cl_name) - 1 && (data[i + k] | 0x20) == (cl_name[k] | 0x20))
+				k++;
+			if (k == sizeof(cl_name) - 1) {
+				uint32_t j = i + k, v = 0;
+
+				while (j < len && data[j] == ' ')
+					j++;
+				while (j < len && data[j] >= '0' && data[j] <= '9')
+					v = v * 10 + (uint32_t)(data[j++] - '0');
+				cl = v;
+			}
+		}
+	}
+	return false; /* the header must arrive in one segment */
+}
+
+void sf_client_on_input(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const uint8_t *data,
+			struct sf_tcp_out *out)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	struct sf_client_conn *cc = &cl->conns[idx];
+	const struct sf_client_cfg *cfg = cl->cfg;
+	uint16_t ev = out->events;
+
+	if (ev & SF_TCP_EV_ESTABLISHED) {
+		cc->flags |= SF_CC_ESTABLISHED;
+		cl->stats.established++;
+		sf_hist_record(&cl->h_connect, (uint32_t)lc->now_us - cc->t_start_us);
+		if (cfg->requests == 0)
+			client_finish(lc, cc, tcb, out);
+		else
+			client_request(lc, cc, tcb);
+	}
+	if ((ev & SF_TCP_EV_DATA) && data != NULL && !(cc->flags & (SF_CC_DONE | SF_CC_FAILED))) {
+		uint32_t len = out->rx_len;
+
+		if (!(cc->flags & SF_CC_FIRST_BYTE)) {
+			cc->flags |= SF_CC_FIRST_BYTE;
+			sf_hist_record(&cl->h_response, (uint32_t)lc->now_us - cc->t_req_us);
+		}
+		if (cc->resp_left == SF_CLIENT_HDR) {
+			uint32_t hlen, clen;
+
+			if (!http_header(data, len, &hlen, &clen)) {
+				client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_MISMATCH);
+				sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+				return;
+			}
+			data += hlen;
+			len -= hlen;
+			cc->resp_left = clen;
+		}
+		if (len > cc->resp_left || !body_matches(data, len, cc->body_off)) {
+			client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_MISMATCH);
+			sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+			return;
+		}
+		cc->resp_left -= len;
+		cc->body_off += len;
+		if (cc->resp_left == 0) {
+			cl->stats.responses++;
+			cc->requests++;
+			if (cc->requests < cfg->requests)
+				client_request(lc, cc, tcb);
+			else
+				client_finish(lc, cc, tcb, out);
+		}
+	}
+	/* The server closed: all responses in, our FIN follows; otherwise it cut us short. */
+	if ((ev & SF_TCP_EV_PEER_FIN) && tcb->state == SF_TCP_CLOSE_WAIT) {
+		if (!(cc->flags & SF_CC_DONE))
+			client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_MISMATCH);
+		sf_tcp_close(&lc->tcp, tcb, out);
+	}
+}
+
+void sf_client_on_end(struct sf_lcore *lc, uint32_t idx, const struct sf_tcb *tcb, uint16_t events)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	struct sf_client_conn *cc = &cl->conns[idx];
+
+	(void)tcb;
+	cl->stats.open--;
+	if (cc->flags & SF_CC_FAILED)
+		return;
+	if (events & SF_TCP_EV_RESET) {
+		client_fail(lc, cc, SF_CLIENT_FAIL_RST);
+	} else if (events & SF_TCP_EV_GIVE_UP) {
+		client_fail(lc, cc, (cc->flags & SF_CC_ESTABLISHED) ? SF_CLIENT_FAIL_TIMEOUT : SF_CLIENT_FAIL_SYN_TIMEOUT);
+	} else if (cc->flags & SF_CC_DONE) {
+		cl->stats.completed++;
+		sf_hist_record(&cl->h_total, (uint32_t)lc->now_us - cc->t_start_us);
+	} else {
+		client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_MISMATCH);
+	}
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SF_CLIENT_H
+#define SF_CLIENT_H
+
+/**
+ * @file
+ * Client mode: what to connect to, how fast and what to ask (configured from the CLI while
+ * stopped, read-only for the workers), and each worker's generator state, counters and
+ * latency histograms.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sf_clientgen.h"
+#include "sf_hist.h"
+#include "sf_listen.h"
+
+#define SF_CLIENT_MAX_DST 16
+
+/** Why a client connection failed. */
+#define SF_CLIENT_FAIL_REASONS(X)                                                    \
+	X(SYN_TIMEOUT, "syn_timeout")             /* no SYN-ACK within the retries */ \
+	X(RST, "rst")                             /* the server reset it */           \
+	X(TIMEOUT, "timeout")                     /* data or FIN never acknowledged */ \
+	X(RESPONSE_MISMATCH, "response_mismatch") /* bad status, length or bytes */    \
+	X(NO_TUPLE, "no_tuple")                   /* no free local port for it */      \
+	X(NO_TCB, "no_tcb")                       /* TCB pool or table full */
+
+enum sf_client_fail {
+#define SF_X(name, str) SF_CLIENT_FAIL_##name,
+	SF_CLIENT_FAIL_REASONS(SF_X) SF_CLIENT_FAIL__COUNT
+#undef SF_X
+};
+
+/** Name of a failure reason, for stats. */
+const char *sf_client_fail_name(enum sf_client_fail f);
+
+/** The client's configuration, shared read-only by the workers once started. */
+struct sf_client_cfg {
+	bool enabled;
+	uint8_t family;
+	uint8_t src_first[16];
+	uint32_t src_count;
+	struct sf_portalloc_dst dst[SF_CLIENT_MAX_DST];
+	uint32_t nb_dst;
+	uint16_t dport_lo, dport_hi; /**< destination ports, host order */
+	uint16_t sport_lo, sport_hi; /**< local ports, host order */
+	uint64_t rate;               /**< connections per second, all lcores; 0: as fast as possible */
+	uint32_t duration_s;         /**< stop opening after this; 0: until `stop` */
+	uint32_t concurrency;        /**< open connections at most, all lcores; 0: no limit */
+	uint32_t requests;           /**< per connection; 0: handshake and close only */
+	uint8_t request_kind;        /**< SF_RESPONSE_HTTP (GET) or SF_RESPONSE_RAW */
+	char path[128];              /**< HTTP path */
+	uint32_t raw_bytes;          /**< raw request size */
+	uint32_t raw_response;       /**< raw: bytes that make one response */
+	uint8_t close_policy;        /**< enum sf_close_policy: who ends the connection */
+	uint32_t ramp_s;             /**< reach the rate linearly over this */
+	struct sf_response request;  /**< the request bytes, built at start, sent by reference */
+};
+
+/** Build the request bytes (and sums) for @p mss. @return 0 or -ENOMEM. */
+int sf_client_build(struct sf_client_cfg *c, uint32_t mss);
+
+/** Per-lcore client counters; written by their lcore only. */
+struct sf_client_stats {
+	uint64_t attempted;   /**< SYNs of new connections */
+	uint64_t established; /**< handshakes completed */
+	uint64_t completed;   /**< connections that did all they should and closed */
+	uint64_t failed[SF_CLIENT_FAIL__COUNT];
+	uint64_t requests;    /**< requests sent */
+	uint64_t responses;   /**< responses received whole and correct */
+	uint64_t open;        /**< gauge: connections of the client on this lcore */
+	uint64_t arp_sent;    /**< ARP requests / neighbour solicitations for destinations */
+};
+
+/** One client connection's progress, beside its TCB (indexed like the TCB pool). */
+struct sf_client_conn {
+	uint32_t t_start_us;  /**< SYN sent (low 32 bits of the lcore's microsecond clock) */
+	uint32_t t_req_us;    /**< current request sent */
+	uint32_t resp_left;   /**< bytes of the current response still due; SF_CLIENT_HDR: header */
+	uint32_t body_off;    /**< bytes of the current response body seen */
+	uint16_t requests;    /**< responses completed */
+	uint8_t flags;        /**< SF_CC_* */
+	uint8_t hdr_state;    /**< end-of-header matcher */
+	uint32_t pad;
+};
+#define SF_CLIENT_HDR UINT32_MAX
+#define SF_CC_FIRST_BYTE 0x01 /**< a byte of the current response arrived */
+#define SF_CC_FAILED     0x02 /**< counted as failed already */
+#define SF_CC_DONE       0x04 /**< every response arrived */
+#define SF_CC_ESTABLISHED 0x08 /**< the handshake completed */
+
+/** One worker's generator. */
+struct sf_client_lcore {
+	const struct sf_client_cfg *cfg; /**< NULL: no client on this lcore */
+	struct sf_pacer pacer;
+	struct sf_portalloc *alloc;
+	struct sf_client_conn *conns;    /**< tcb capacity entries */
+	uint64_t max_open;               /**< this lcore's share of the concurrency */
+	uint64_t stop_tsc;               /**< stop opening at this TSC; UINT64_MAX: never */
+	uint64_t next_resolve_tsc;       /**< next ARP/ND for unresolved destinations */
+	uint32_t next_dst;
+	int32_t neigh[SF_CLIENT_MAX_DST]; /**< port neighbour index per destination */
+	bool opening;                    /**< still opening new connections */
+	struct sf_client_stats stats;
+	struct sf_hist h_connect;        /**< SYN to SYN-ACK, us */
+	struct sf_hist h_response;       /**< request to first response byte, us */
+	struct sf_hist h_total;          /**< SYN to close, us */
+};
+
+#endif /* SF_CLIENT_H */
