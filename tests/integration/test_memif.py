@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""synfin client against synfin server over net_memif, two processes on separate cores:
+a fixed rate for a while with every connection accounted for and none failed, then as fast as
+possible (the CPS reached is reported, not judged), then two worker lcores per side over a
+two-queue memif where no segment may land on an lcore that does not own its connection."""
+
+import os
+import re
+import time
+
+import harness as h
+
+RATE = int(os.environ.get("SF_TEST_MEMIF_RATE", "100000"))
+SECONDS = int(os.environ.get("SF_TEST_MEMIF_SECONDS", "30"))
+
+
+def counters(text):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+
+
+def client_summary(sf):
+    return counters(sf.cmd("show client stats"))
+
+
+def pair(binary, tag, lcores_srv, lcores_cli):
+    """Server and client synfin processes joined by a memif socket file of the test's own."""
+    sock = f"/tmp/sf-memif-{tag}-{os.getpid()}.sock"
+    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
+    common = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
+    srv = h.Synfin(binary, ["--lcores", lcores_srv, *common, f"--vdev={vdev},role=server"],
+                   prefix=f"sf-ms-{tag}{os.getpid()}")
+    try:
+        cli = h.Synfin(binary, ["--lcores", lcores_cli, *common, f"--vdev={vdev},role=client"],
+                       prefix=f"sf-mc-{tag}{os.getpid()}")
+    except Exception:
+        srv.quit()
+        raise
+    return srv, cli, sock
+
+
+def stop_pair(srv, cli, sock):
+    """memif: both ends stop polling at once, then close (PLATFORM.md: no exit order is safe)."""
+    for sf in (srv, cli):
+        try:
+            sf.proc.stdin.write(b"quit\n")
+            sf.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+    out = [sf.quit() for sf in (srv, cli)]
+    if os.path.exists(sock):
+        os.unlink(sock)
+    for o in out:
+        h.check("Segmentation fault" not in o, "clean exit")
+
+
+def configure(srv, cli, rate, seconds, concurrency=0):
+    srv.cmd("port 0 address 198.18.0.1/24")
+    srv.cmd("response http 128")
+    srv.cmd("close client")
+    srv.cmd("listen 198.18.0.1 80")
+    cli.cmd("port 0 address 198.18.0.100/24")
+    cli.cmd("client 198.18.0.100-198.18.0.199 198.18.0.1 80")
+    cli.cmd(f"set client rate {rate}")
+    cli.cmd(f"set client duration {seconds}")
+    cli.cmd(f"set client concurrency {concurrency}")
+    cli.cmd("set client request http /")
+    h.check("started" in srv.cmd("start"), "server started")
+    h.check("started" in cli.cmd("start"), "client started")
+
+
+def wait_done(cli, seconds, grace=15):
+    """Wait out the opening time, then until nothing is open (bounded)."""
+    time.sleep(seconds)
+    deadline = time.monotonic() + grace
+    while True:
+        s = client_summary(cli)
+        if s.get("open", 1) == 0 or time.monotonic() > deadline:
+            return s
+        time.sleep(0.5)
+
+
+def test(binary):
+    # 1. A fixed rate on one core each.
+    srv, cli, sock = pair(binary, "fix", "0@1", "0@0")
+    try:
+        configure(srv, cli, RATE, SECONDS)
+        s = wait_done(cli, SECONDS)
+        print(f"fixed rate: {s}", flush=True)
+        h.check(s["attempted"] >= 0.9 * RATE * SECONDS,
+                f"{s['attempted']} attempted in {SECONDS} s at {RATE}/s (within 10%)")
+        h.check(s["completed"] == s["attempted"] - s["open"],
+                f"completed {s['completed']} = attempted {s['attempted']} - in flight {s['open']}")
+        h.check(s["failed"] == 0, f"no connection failed ({s['failed']})")
+        h.check(s["responses"] == s["completed"], "every response checked byte for byte")
+    finally:
+        stop_pair(srv, cli, sock)
+
+    # 2. As fast as possible: report the CPS reached.
+    srv, cli, sock = pair(binary, "max", "0@1", "0@0")
+    try:
+        configure(srv, cli, 0, 10, concurrency=20000)
+        t0 = time.monotonic()
+        s = wait_done(cli, 10)
+        took = time.monotonic() - t0
+        print(f"max rate: {s['completed']} connections completed in about {took:.0f} s "
+              f"= {s['completed'] / 10:.0f} CPS over the 10 s of opening", flush=True)
+        h.check(s["failed"] == 0 and s["completed"] > 0, f"max rate: none failed ({s['failed']})")
+    finally:
+        stop_pair(srv, cli, sock)
+
+    # 3. Two worker lcores per side over two queues: every segment on its connection's lcore.
+    srv, cli, sock = pair(binary, "two", "0@1,1@1,2@1", "0@0,1@0,2@0")
+    try:
+        configure(srv, cli, 2000, 5)
+        s = wait_done(cli, 5)
+        h.check(s["failed"] == 0 and s["completed"] == s["attempted"] > 5000,
+                f"two lcores each: {s['completed']} of {s['attempted']} completed, none failed")
+        for name, sf in (("server", srv), ("client", cli)):
+            text = sf.cmd("show lcore stats")
+            per_lcore = re.findall(r"^lcore (\d+) \(queue (\d+)\): rx (\d+)", text, re.M)
+            h.check(len(per_lcore) == 2 and all(int(rx) > 0 for _, _, rx in per_lcore),
+                    f"{name}: both workers carried traffic {per_lcore}")
+            h.check(sf.counters().get("tcp_no_conn", -1) == 0, f"{name}: no segment met a stranger lcore")
+    finally:
+        stop_pair(srv, cli, sock)
+
+
+if __name__ == "__main__":
+    h.main(test)
