@@ -148,6 +148,12 @@ static void cmd_set_client_num_parsed(void *res, struct cmdline *cl, void *data)
 		c->concurrency = (uint32_t)r->n;
 	} else if (strcmp(r->what, "requests") == 0) {
 		c->requests = (uint32_t)r->n;
+	} else if (strcmp(r->what, "timeout") == 0) {
+		if (r->n == 0) {
+			printf("a response timeout of at least 1 ms\n");
+			return;
+		}
+		c->response_timeout_ms = (uint32_t)r->n;
 	} else {
 		c->ramp_s = (uint32_t)r->n;
 	}
@@ -158,12 +164,13 @@ static void cmd_set_client_num_parsed(void *res, struct cmdline *cl, void *data)
 static cmdline_parse_token_string_t cmd_scn_set = TOKEN_STRING_INITIALIZER(struct cmd_set_client_num_result, set, "set");
 static cmdline_parse_token_string_t cmd_scn_client = TOKEN_STRING_INITIALIZER(struct cmd_set_client_num_result, client, "client");
 static cmdline_parse_token_string_t cmd_scn_what =
-	TOKEN_STRING_INITIALIZER(struct cmd_set_client_num_result, what, "rate#duration#concurrency#requests#ramp");
+	TOKEN_STRING_INITIALIZER(struct cmd_set_client_num_result, what, "rate#duration#concurrency#requests#ramp#timeout");
 static cmdline_parse_token_num_t cmd_scn_n = TOKEN_NUM_INITIALIZER(struct cmd_set_client_num_result, n, RTE_UINT64);
 static cmdline_parse_inst_t cmd_set_client_num = {
 	.f = cmd_set_client_num_parsed,
-	.help_str = "set client rate|duration|concurrency|requests|ramp <n>: connections/s (0: max), seconds of "
-		    "opening (0: until stop), open at most (0: no limit), requests per connection, ramp seconds",
+	.help_str = "set client rate|duration|concurrency|requests|ramp|timeout <n>: connections/s (0: max), "
+		    "seconds of opening (0: until stop), open at most (0: no limit), requests per connection, ramp "
+		    "seconds, response timeout in ms",
 	.tokens = {(void *)&cmd_scn_set, (void *)&cmd_scn_client, (void *)&cmd_scn_what, (void *)&cmd_scn_n, NULL},
 };
 

@@ -181,6 +181,7 @@ static void config_defaults(void)
 	sf_app.client.request_kind = SF_RESPONSE_HTTP;
 	snprintf(sf_app.client.path, sizeof(sf_app.client.path), "/");
 	sf_app.client.close_policy = SF_CLOSE_CLIENT;
+	sf_app.client.response_timeout_ms = 10000;
 }
 
 static void setup_ports_and_workers(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 
 #include "engine_priv.h"
@@ -67,6 +68,26 @@ int sf_client_build(struct sf_client_cfg *c, uint32_t mss)
 	return 0;
 }
 
+#define SF_RETA_MAX 512
+
+/* The port's RSS redirection table, one queue per entry. @return its size, or 0 without one. */
+static int port_reta(uint16_t port_id, uint16_t *reta)
+{
+	struct rte_eth_rss_reta_entry64 conf[SF_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.reta_size == 0 || info.reta_size > SF_RETA_MAX)
+		return 0;
+	memset(conf, 0, sizeof(conf));
+	for (unsigned int g = 0; g < info.reta_size / RTE_ETH_RETA_GROUP_SIZE; g++)
+		conf[g].mask = UINT64_MAX;
+	if (rte_eth_dev_rss_reta_query(port_id, conf, info.reta_size) != 0)
+		return 0;
+	for (unsigned int i = 0; i < info.reta_size; i++)
+		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	return info.reta_size;
+}
+
 int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, unsigned int worker,
 			  unsigned int nb_workers, uint32_t tcb_capacity)
 {
@@ -86,6 +107,7 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 					RTE_CACHE_LINE_SIZE);
 		if (cl->conns == NULL)
 			return -ENOMEM;
+		cl->nb_conns = tcb_capacity;
 	}
 	memset(&pc, 0, sizeof(pc));
 	pc.family = cfg->family;
@@ -96,10 +118,18 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	pc.dsts = cfg->dst;
 	pc.nb_dsts = cfg->nb_dst;
 	/* memif and tap have no RSS: each worker takes a disjoint slice of the source space and
-	 * the reply comes back on the queue it left by. */
+	 * the reply comes back on the queue it left by. With RSS the NIC's redirection table
+	 * decides: each worker only takes tuples whose reply hashes to its own queue. */
 	pc.part = (uint16_t)worker;
 	pc.nb_parts = (uint16_t)nb_workers;
 	pc.queue = lc->queue;
+	uint16_t reta[SF_RETA_MAX];
+	int reta_size = p->ol.rss ? port_reta(p->port_id, reta) : 0;
+
+	if (reta_size > 0) {
+		pc.reta = reta;
+		pc.reta_size = (uint32_t)reta_size;
+	}
 	cl->alloc = sf_portalloc_create(&pc);
 	if (cl->alloc == NULL)
 		return -errno;
@@ -214,7 +244,7 @@ static void client_open(struct sf_lcore *lc)
 	a.port_idx = 0;
 	a.role = CONN_CLIENT;
 	app_put(tcb, &a);
-	memset(&cl->conns[idx], 0, sizeof(cl->conns[idx]));
+	memset(&cl->conns[idx], 0, sizeof(cl->conns[idx])); /* its timer is unarmed: see on_end */
 	cl->conns[idx].t_start_us = (uint32_t)lc->now_us;
 	cl->conns[idx].resp_left = SF_CLIENT_HDR;
 	cl->stats.attempted++;
@@ -256,6 +286,13 @@ static void client_request(struct sf_lcore *lc, struct sf_client_conn *cc, struc
 	cc->flags &= (uint8_t)~SF_CC_FIRST_BYTE;
 	if (sf_tcp_send(tcb, cfg->request.len) == 0)
 		lc->client.stats.requests++;
+	sf_timer_arm(&lc->wheel, &cc->resp_timer, lc->now_tick + cfg->response_timeout_ms);
+}
+
+static inline void resp_timer_stop(struct sf_lcore *lc, struct sf_client_conn *cc)
+{
+	if (sf_timer_armed(&cc->resp_timer))
+		sf_timer_cancel(&lc->wheel, &cc->resp_timer);
 }
 
 /* The last response arrived (or there were none to ask for): end as configured. */
@@ -370,6 +407,7 @@ void sf_client_on_input(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, c
 		cc->resp_left -= len;
 		cc->body_off += len;
 		if (cc->resp_left == 0) {
+			resp_timer_stop(lc, cc);
 			cl->stats.responses++;
 			cc->requests++;
 			if (cc->requests < cfg->requests)
@@ -392,6 +430,7 @@ void sf_client_on_end(struct sf_lcore *lc, uint32_t idx, const struct sf_tcb *tc
 	struct sf_client_conn *cc = &cl->conns[idx];
 
 	(void)tcb;
+	resp_timer_stop(lc, cc);
 	cl->stats.open--;
 	if (cc->flags & SF_CC_FAILED)
 		return;
@@ -405,4 +444,24 @@ void sf_client_on_end(struct sf_lcore *lc, uint32_t idx, const struct sf_tcb *tc
 	} else {
 		client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_MISMATCH);
 	}
+}
+
+bool sf_client_timer_fired(struct sf_lcore *lc, struct sf_timer *t)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	struct sf_client_conn *cc;
+	struct sf_tcp_out out;
+	uint32_t idx;
+
+	if (cl->conns == NULL || (uintptr_t)t < (uintptr_t)cl->conns ||
+	    (uintptr_t)t >= (uintptr_t)(cl->conns + cl->nb_conns))
+		return false;
+	cc = container_of(t, struct sf_client_conn, resp_timer);
+	idx = (uint32_t)(cc - cl->conns);
+	/* The server acknowledged the request (or not) but no whole response came: give up. */
+	client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_TIMEOUT);
+	sf_tcp_out_init(&out);
+	sf_tcp_abort(&lc->tcp, sf_tcb_ptr(lc->conn, idx), lc->now_us, &out);
+	sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, sf_tcb_ptr(lc->conn, idx), &out);
+	return true;
 }

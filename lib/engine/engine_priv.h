@@ -18,8 +18,10 @@ struct conn_app {
 	uint8_t role;        /**< 1 + listener index (server); CONN_CLIENT; 0: none */
 	uint32_t requests;   /**< server: requests answered so far */
 	uint8_t http_state;  /**< server: end-of-request matcher across segments */
-	uint8_t pad[3];
+	uint8_t flags;       /**< CONN_* */
+	uint8_t pad[2];
 };
+#define CONN_RST_WHEN_ACKED 0x01 /**< server: reset once the responses are acknowledged */
 _Static_assert(sizeof(struct conn_app) == sizeof(((struct sf_tcb *)0)->user), "conn_app fills the TCB's user words");
 
 #define CONN_CLIENT 0xff
@@ -47,6 +49,8 @@ void sf_client_on_input(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, c
 			struct sf_tcp_out *out);
 /** The connection ended (CLOSED or TIME_WAIT): count it completed or failed. */
 void sf_client_on_end(struct sf_lcore *lc, uint32_t idx, const struct sf_tcb *tcb, uint16_t events);
+/** A wheel timer fired: when it is a client response timeout, handle it and return true. */
+bool sf_client_timer_fired(struct sf_lcore *lc, struct sf_timer *t);
 /** The request stream the client sends (attached by reference like a response). */
 static inline const struct sf_response *sf_client_stream(const struct sf_lcore *lc)
 {

@@ -15,6 +15,7 @@
 #include "sf_clientgen.h"
 #include "sf_hist.h"
 #include "sf_listen.h"
+#include "sf_timer.h"
 
 #define SF_CLIENT_MAX_DST 16
 
@@ -23,6 +24,7 @@
 	X(SYN_TIMEOUT, "syn_timeout")             /* no SYN-ACK within the retries */ \
 	X(RST, "rst")                             /* the server reset it */           \
 	X(TIMEOUT, "timeout")                     /* data or FIN never acknowledged */ \
+	X(RESPONSE_TIMEOUT, "response_timeout")   /* no whole response in time */     \
 	X(RESPONSE_MISMATCH, "response_mismatch") /* bad status, length or bytes */    \
 	X(NO_TUPLE, "no_tuple")                   /* no free local port for it */      \
 	X(NO_TCB, "no_tcb")                       /* TCB pool or table full */
@@ -56,6 +58,7 @@ struct sf_client_cfg {
 	uint32_t raw_response;       /**< raw: bytes that make one response */
 	uint8_t close_policy;        /**< enum sf_close_policy: who ends the connection */
 	uint32_t ramp_s;             /**< reach the rate linearly over this */
+	uint32_t response_timeout_ms; /**< a request unanswered this long fails the connection */
 	struct sf_response request;  /**< the request bytes, built at start, sent by reference */
 };
 
@@ -84,6 +87,7 @@ struct sf_client_conn {
 	uint8_t flags;        /**< SF_CC_* */
 	uint8_t hdr_state;    /**< end-of-header matcher */
 	uint32_t pad;
+	struct sf_timer resp_timer; /**< response timeout, on the lcore's wheel */
 };
 #define SF_CLIENT_HDR UINT32_MAX
 #define SF_CC_FIRST_BYTE 0x01 /**< a byte of the current response arrived */
@@ -97,6 +101,7 @@ struct sf_client_lcore {
 	struct sf_pacer pacer;
 	struct sf_portalloc *alloc;
 	struct sf_client_conn *conns;    /**< tcb capacity entries */
+	uint32_t nb_conns;
 	uint64_t max_open;               /**< this lcore's share of the concurrency */
 	uint64_t stop_tsc;               /**< stop opening at this TSC; UINT64_MAX: never */
 	uint64_t next_resolve_tsc;       /**< next ARP/ND for unresolved destinations */

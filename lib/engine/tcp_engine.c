@@ -226,8 +226,12 @@ static void server_on_data(struct sf_lcore *lc, struct sf_tcb *tcb, struct conn_
 			if (l->close_policy == SF_CLOSE_SERVER) {
 				sf_tcp_close(&lc->tcp, tcb, out);
 			} else if (l->close_policy == SF_CLOSE_RST) {
-				sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-				sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+				/* Reset once the client has the responses: a RST on their heels would
+				 * make its stack drop what it has not read yet. */
+				if (l->response.len == 0)
+					sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+				else
+					a->flags |= CONN_RST_WHEN_ACKED;
 			}
 		}
 	}
@@ -264,6 +268,9 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 			/* The client closed: our side follows once the responses are queued. */
 			if ((out->events & SF_TCP_EV_PEER_FIN) && a.role && tcb->state == SF_TCP_CLOSE_WAIT)
 				sf_tcp_close(&lc->tcp, tcb, out);
+			if ((out->events & SF_TCP_EV_ALL_ACKED) && (a.flags & CONN_RST_WHEN_ACKED) &&
+			    !(out->events & SF_TCP_EV_CLOSED))
+				sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
 			app_put(tcb, &a);
 		}
 		if (!(out->events & SF_TCP_EV_CLOSED))
@@ -402,11 +409,15 @@ void sf_tcp_timers(struct sf_lcore *lc)
 		return;
 	n = sf_wheel_expire(&lc->wheel, lc->now_tick, fired, SF_TIMER_BUDGET);
 	for (unsigned int i = 0; i < n; i++) {
-		struct sf_tcb *tcb = container_of(fired[i], struct sf_tcb, timer);
-		uint32_t idx = sf_tcb_index(lc->conn, tcb);
+		struct sf_tcb *tcb;
+		uint32_t idx;
 		struct sf_tcp_out out;
 
 		lc->stats.timers_fired++;
+		if (lc->client.cfg != NULL && sf_client_timer_fired(lc, fired[i]))
+			continue;
+		tcb = container_of(fired[i], struct sf_tcb, timer);
+		idx = sf_tcb_index(lc->conn, tcb);
 		sf_tcp_timeout(&lc->tcp, tcb, lc->now_us, &out);
 		sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
 	}

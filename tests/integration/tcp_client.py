@@ -3,7 +3,10 @@
 """A kernel TCP client for the integration tests: N connections, C at a time, each sending one
 HTTP/1.1 request and checking the response body byte for byte against synfin's pattern.
 
-    tcp_client.py HOST PORT --count N --concurrency C --body BYTES [--close client|server]
+    tcp_client.py HOST PORT --count N --concurrency C --body BYTES [--close client|server|rst]
+
+With --close rst the connections run one at a time on blocking sockets, and each must see its
+whole response and then the server's reset.
 
 Prints one JSON object: {"ok": n, "failed": n, "errors": {reason: n}, "seconds": s}.
 Runs inside the test's namespace (ip netns exec).
@@ -81,6 +84,54 @@ async def main_async(a):
     return {"ok": ok, "failed": len(results) - ok, "errors": errors, "seconds": round(time.monotonic() - t0, 3)}
 
 
+def one_rst(host, port, body_len, timeout):
+    """Blocking socket: asyncio's StreamReader raises a reset before handing over the bytes it
+    already holds, while the kernel hands them over first, as a real client sees them."""
+    import socket
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((host, port))
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return "fin-instead-of-reset"
+            data += chunk
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep and len(body) >= body_len:
+                if not head.startswith(b"HTTP/1.1 200") or body[:body_len] != expected_body(body_len):
+                    return "body-mismatch"
+                break
+        try:
+            if s.recv(65536):
+                return "extra-bytes"
+            return "fin-instead-of-reset"
+        except ConnectionResetError:
+            return None
+    except ConnectionResetError:
+        return "reset-before-response"
+    except OSError as e:
+        return type(e).__name__
+    finally:
+        s.close()
+
+
+def main_rst(a):
+    errors = {}
+    t0 = time.monotonic()
+    ok = 0
+    for _ in range(a.count):
+        reason = one_rst(a.host, a.port, a.body, a.timeout)
+        if reason:
+            errors[reason] = errors.get(reason, 0) + 1
+        else:
+            ok += 1
+    return {"ok": ok, "failed": a.count - ok, "errors": errors, "seconds": round(time.monotonic() - t0, 3)}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("host")
@@ -88,10 +139,10 @@ def main():
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--body", type=int, default=128)
-    p.add_argument("--close", choices=("client", "server"), default="client")
+    p.add_argument("--close", choices=("client", "server", "rst"), default="client")
     p.add_argument("--timeout", type=float, default=10.0)
     a = p.parse_args()
-    print(json.dumps(asyncio.run(main_async(a))))
+    print(json.dumps(main_rst(a) if a.close == "rst" else asyncio.run(main_async(a))))
     return 0
 
 
