@@ -64,6 +64,23 @@ bool sf_cli_refuse_while_running(void)
 	return true;
 }
 
+int sf_cli_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char *end;
+	unsigned long a, b;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (*end == '-')
+		b = strtoul(end + 1, &end, 10);
+	if (errno || *end || end == s || a == 0 || b > 65535 || a > b)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
 int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last)
 {
 	char *end;

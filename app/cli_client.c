@@ -12,8 +12,6 @@
 
 #include "sf_app.h"
 
-static const char *const close_names[] = {"client", "server", "rst"};
-
 /* An address as on the wire; family from its text. */
 static int parse_addr(const char *s, uint8_t *family, uint8_t *addr)
 {
@@ -29,23 +27,6 @@ static int parse_addr(const char *s, uint8_t *family, uint8_t *addr)
 	return -1;
 }
 
-
-static int parse_range(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	char *end;
-	unsigned long a, b;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	b = a;
-	if (*end == '-')
-		b = strtoul(end + 1, &end, 10);
-	if (errno || *end || end == s || a == 0 || b > 65535 || a > b)
-		return -1;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
 
 /* client <src-ip>[-<src-ip>] <dst-ip>[,<dst-ip>...] <dst-port>[-<port>] */
 struct cmd_client_result {
@@ -84,7 +65,7 @@ static void cmd_client_parsed(void *res, struct cmdline *cl, void *data)
 		}
 		nb_ip++;
 	}
-	if (nb_ip == 0 || parse_range(r->ports, &plo, &phi) != 0 ||
+	if (nb_ip == 0 || sf_cli_parse_port_range(r->ports, &plo, &phi) != 0 ||
 	    nb_ip * (unsigned int)(phi - plo + 1) > SF_CLIENT_MAX_DST) {
 		printf("bad destination ports '%s': <port> or <port>-<port>, at most %u address x port pairs\n",
 		       r->ports, SF_CLIENT_MAX_DST);
@@ -259,10 +240,8 @@ static void cmd_client_close_parsed(void *res, struct cmdline *cl, void *data)
 	(void)cl, (void)data;
 	if (sf_cli_refuse_while_running())
 		return;
-	sf_app.client.close_policy = strcmp(r->who, "client") == 0   ? SF_CLOSE_CLIENT
-				     : strcmp(r->who, "server") == 0 ? SF_CLOSE_SERVER
-								     : SF_CLOSE_RST;
-	printf("client connections end: %s closes\n", close_names[sf_app.client.close_policy]);
+	sf_app.client.close_policy = (uint8_t)sf_close_policy_parse(r->who); /* the token allows no other */
+	printf("client connections end: %s closes\n", sf_close_policy_name(sf_app.client.close_policy));
 	fflush(stdout);
 }
 

@@ -13,25 +13,6 @@
 
 #include "sf_app.h"
 
-static const char *const response_names[] = {"none", "http", "raw"};
-static const char *const close_names[] = {"client", "server", "rst"};
-
-static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	char *end;
-	unsigned long a, b;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	b = a;
-	if (*end == '-')
-		b = strtoul(end + 1, &end, 10);
-	if (errno || *end || a == 0 || b > 65535 || a > b)
-		return -1;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
 
 /* listen <ip> <port>[-<port>] */
 struct cmd_listen_result {
@@ -49,7 +30,7 @@ static void cmd_listen_parsed(void *res, struct cmdline *cl, void *data)
 	(void)cl, (void)data;
 	if (sf_cli_refuse_while_running())
 		return;
-	if (parse_port_range(r->ports, &l.port_lo, &l.port_hi) != 0) {
+	if (sf_cli_parse_port_range(r->ports, &l.port_lo, &l.port_hi) != 0) {
 		printf("bad port range '%s': expected <port> or <port>-<port>, 1..65535\n", r->ports);
 		return;
 	}
@@ -70,8 +51,8 @@ static void cmd_listen_parsed(void *res, struct cmdline *cl, void *data)
 		printf("at most %u listeners\n", SF_LISTENERS_MAX);
 	else
 		printf("listening on %s port %s: response %s %u, %u request(s) per connection, %s closes\n",
-		       l.any ? "any address" : "the address", r->ports, response_names[l.response_kind],
-		       l.response_bytes, l.requests, close_names[l.close_policy]);
+		       l.any ? "any address" : "the address", r->ports, sf_response_kind_name(l.response_kind),
+		       l.response_bytes, l.requests, sf_close_policy_name(l.close_policy));
 	fflush(stdout);
 }
 
@@ -94,7 +75,7 @@ static void set_response(uint8_t kind, uint32_t bytes)
 {
 	sf_app.listen_defaults.response_kind = kind;
 	sf_app.listen_defaults.response_bytes = bytes;
-	printf("listeners added from now on answer: %s %u\n", response_names[kind], bytes);
+	printf("listeners added from now on answer: %s %u\n", sf_response_kind_name(kind), bytes);
 	fflush(stdout);
 }
 
@@ -183,10 +164,8 @@ static void cmd_close_parsed(void *res, struct cmdline *cl, void *data)
 	(void)cl, (void)data;
 	if (sf_cli_refuse_while_running())
 		return;
-	sf_app.listen_defaults.close_policy = strcmp(r->who, "client") == 0   ? SF_CLOSE_CLIENT
-					      : strcmp(r->who, "server") == 0 ? SF_CLOSE_SERVER
-									      : SF_CLOSE_RST;
-	printf("listeners added from now on: %s closes\n", close_names[sf_app.listen_defaults.close_policy]);
+	sf_app.listen_defaults.close_policy = (uint8_t)sf_close_policy_parse(r->who); /* the token allows no other */
+	printf("listeners added from now on: %s closes\n", sf_close_policy_name(sf_app.listen_defaults.close_policy));
 	fflush(stdout);
 }
 
@@ -218,8 +197,8 @@ static void cmd_show_listeners_parsed(void *res, struct cmdline *cl, void *data)
 		memcpy(a.addr, l->addr, sizeof(a.addr));
 		sf_port_addr_format(&a, text, sizeof(text));
 		printf("listener %u: %s port %u-%u, response %s %u, %u request(s), %s closes\n", i, text,
-		       l->port_lo, l->port_hi, response_names[l->response_kind], l->response_bytes, l->requests,
-		       close_names[l->close_policy]);
+		       l->port_lo, l->port_hi, sf_response_kind_name(l->response_kind), l->response_bytes, l->requests,
+		       sf_close_policy_name(l->close_policy));
 	}
 	fflush(stdout);
 }

@@ -75,6 +75,9 @@ void sf_cli_stop_interactive(void);
 /** Print every command with its grammar, by topic. */
 void sf_cli_help(void);
 
+/** Parse "<port>" or "<port>-<port>" (1..65535, host order). @return 0 or -1. */
+int sf_cli_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi);
+
 /** Parse "<id>" or "all" against the ports; returns the port range [*first, *last) or -1. */
 int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last);
 

@@ -6,7 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_malloc.h>
+
+static const char *const close_names[] = {"client", "server", "rst"};
+static const char *const response_names[] = {"none", "http", "raw"};
+
+const char *sf_close_policy_name(enum sf_close_policy c)
+{
+	return (unsigned int)c < RTE_DIM(close_names) ? close_names[c] : "?";
+}
+
+const char *sf_response_kind_name(enum sf_response_kind k)
+{
+	return (unsigned int)k < RTE_DIM(response_names) ? response_names[k] : "?";
+}
+
+int sf_close_policy_parse(const char *s)
+{
+	for (unsigned int i = 0; i < RTE_DIM(close_names); i++)
+		if (strcmp(s, close_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
 
 int sf_listeners_add(struct sf_listeners *ls, const struct sf_listener *l)
 {

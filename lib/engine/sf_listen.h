@@ -44,6 +44,12 @@ struct sf_response {
 	uint32_t *chunk_sum;
 };
 
+/** "client", "server", "rst" for a close policy; "none", "http", "raw" for a response kind. */
+const char *sf_close_policy_name(enum sf_close_policy c);
+const char *sf_response_kind_name(enum sf_response_kind k);
+/** The close policy named @p s ("client", "server" or "rst"), or -1. */
+int sf_close_policy_parse(const char *s);
+
 /** One listener. */
 struct sf_listener {
 	uint8_t family;      /**< SF_AF_INET or SF_AF_INET6 */
