@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""synfin's CPS harness (issue 7): one command, one table, one JSON file.
+
+  tests/perf/cps/run.py --build build-perf            # about 8 minutes
+  tests/perf/cps/run.py --build build-perf --quick    # 1 run x 5 s per figure, about 2 minutes
+
+Figures, each the median of --runs runs (the machine is shared: medians, not means):
+  1. synfin client vs synfin server over net_memif, one worker lcore each on its own core
+     (server on CPU 1, client on CPU 0), driven through their prompts (tests/integration's
+     Synfin class): server CPS, client CPS, packets per connection, retransmissions, failures,
+     for workload a (handshake + close) and b (64-byte request, 128-byte raw response), with the
+     client closing first and the server closing first.
+  2. the Linux kernel on loopback (kcps_server / kcps_client, epoll, one core each), workload b.
+  3. the link ceiling: two dpdk-testpmd over the same kind of memif, txonly -> rxonly and a
+     macswap round trip, in packets per second; ceiling CPS = pps / packets per connection.
+  4. instructions per connection of the server path (inproc under callgrind).
+  5. bytes per established connection and per TIME_WAIT entry (tests/perf/bench_conn_timer).
+Everything it starts is killed by PID and every file it makes is removed, on failure too.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import harness as h  # noqa: E402  (the Synfin prompt driver: reused, not copied)
+
+SRV_CPU, CLI_CPU = 1, 0
+EAL_COMMON = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
+# Workload b: raw bytes, not HTTP, so the sizes on the wire are exactly the issue's 64 and 128
+# bytes and neither side spends instructions on HTTP parsing that the kernel baseline lacks.
+WORKLOADS = {
+    "a": {"desc": "handshake + close, no data", "requests": 0},
+    "b": {"desc": "64-byte request, 128-byte response", "requests": 1, "req": 64, "resp": 128},
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def counters(text):
+    """'  name   123' lines of a prompt command's output as a dict (later names win)."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+
+
+def port_packets(text):
+    rx = re.search(r"RX-packets:\s+(\d+)", text)
+    tx = re.search(r"TX-packets:\s+(\d+)", text)
+    return int(rx.group(1)) + int(tx.group(1)) if rx and tx else 0
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. synfin vs synfin over memif
+
+
+class Memif:
+    """A server and a client synfin joined by a memif socket of our own; stop() ends both."""
+
+    def __init__(self, binary, tag, tmp):
+        self.sock = os.path.join(tmp, f"cps-{tag}.sock")
+        vdev = f"net_memif0,socket={self.sock},socket-abstract=no,rsize=12"
+        pid = os.getpid()
+        self.srv = h.Synfin(binary, ["--lcores", f"0@{SRV_CPU}", *EAL_COMMON, f"--vdev={vdev},role=server"],
+                            prefix=f"sf-cps-s{tag}{pid}")
+        try:
+            self.cli = h.Synfin(binary, ["--lcores", f"0@{CLI_CPU}", *EAL_COMMON, f"--vdev={vdev},role=client"],
+                                prefix=f"sf-cps-c{tag}{pid}")
+        except Exception:
+            self.srv.quit()
+            raise
+
+    def stop(self):
+        # memif: both ends stop polling at once, then close (a peer still polling may crash).
+        for sf in (self.srv, self.cli):
+            with contextlib.suppress(BrokenPipeError, OSError):
+                sf.proc.stdin.write(b"quit\n")
+                sf.proc.stdin.flush()
+        for sf in (self.srv, self.cli):
+            sf.quit()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.sock)
+
+
+def server_done(tcp):
+    """Connections fully closed on the server: CLOSED, plus those resting in TIME_WAIT."""
+    return tcp.get("closed", 0) + tcp.get("time_wait", 0) + tcp.get("time_wait_compact", 0)
+
+
+def retrans(tcp_text):
+    sect = re.search(r"^retrans:\n((?:  .*\n)*)", tcp_text, re.M)
+    return sum(counters(sect.group(1)).values()) if sect else 0
+
+
+def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
+    w = WORKLOADS[wl]
+    pair = Memif(binary, tag, tmp)
+    srv, cli = pair.srv, pair.cli
+    try:
+        srv.cmd("port 0 address 198.18.0.1/24")
+        if w["requests"]:
+            srv.cmd(f"response raw {w['resp']}")
+            srv.cmd("requests 1")
+        else:
+            srv.cmd("response none")
+            srv.cmd("requests 0")
+        srv.cmd(f"close {close}")
+        srv.cmd("listen 198.18.0.1 80")
+        cli.cmd("port 0 address 198.18.0.100/24")
+        cli.cmd("client 198.18.0.100-198.18.0.199 198.18.0.1 80")
+        cli.cmd("set client rate 0")
+        # The window measured is [1 s, 1 s + seconds]; the client opens a little longer so the
+        # window never sees the tail.
+        cli.cmd(f"set client duration {seconds + 2}")
+        cli.cmd(f"set client concurrency {concurrency}")
+        cli.cmd(f"set client requests {w['requests']}")
+        if w["requests"]:
+            cli.cmd(f"set client request raw {w['req']} {w['resp']}")
+        cli.cmd(f"set client close {close}")
+        if "started" not in srv.cmd("start") or "started" not in cli.cmd("start"):
+            raise h.TestFailure("synfin did not start")
+        time.sleep(1)
+        t0 = time.monotonic()
+        s0 = server_done(counters(srv.cmd("show tcp stats")))
+        c0 = counters(cli.cmd("show client stats"))["completed"]
+        time.sleep(max(0.0, seconds - (time.monotonic() - t0)))
+        s1 = server_done(counters(srv.cmd("show tcp stats")))
+        t1 = time.monotonic()
+        c1 = counters(cli.cmd("show client stats"))["completed"]
+        t2 = time.monotonic()
+        # Drain: the opening ends, then everything in flight closes (bounded).
+        deadline = time.monotonic() + 3 + 15
+        while True:
+            cs = counters(cli.cmd("show client stats"))
+            if (cs["open"] == 0 and cs["attempted"] > c1) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        time.sleep(0.5)
+        srv_tcp_text = srv.cmd("show tcp stats")
+        cli_tcp_text = cli.cmd("show tcp stats")
+        srv_tcp = counters(srv_tcp_text)
+        pkts = port_packets(srv.cmd("show port stats 0"))
+        done = server_done(srv_tcp)
+        r = {
+            "server_cps": (s1 - s0) / (t1 - t0),
+            "client_cps": (c1 - c0) / (t2 - t0),
+            "pkts_per_conn": pkts / done if done else None,
+            "retrans": retrans(srv_tcp_text) + retrans(cli_tcp_text),
+            "failed": cs["failed"],
+            "attempted": cs["attempted"],
+            "completed": cs["completed"],
+            "open_at_end": cs["open"],
+        }
+        return r
+    finally:
+        pair.stop()
+
+
+def section_memif(args, binary, tmp, results):
+    for wl in ("a", "b"):
+        for close in ("client", "server"):
+            key = f"synfin_{wl}_{close}"
+            if wl == "a" and close == "server":
+                # lib/engine closes on the server only after the last request is answered
+                # (server_on_data): with no data the server never closes first. See the report.
+                results[key] = {"skipped": "the server closes only after a request; workload a has none"}
+                continue
+            runs = []
+            for i in range(args.runs):
+                log(f"memif: workload {wl}, {close} closes, run {i + 1}/{args.runs}")
+                try:
+                    runs.append(memif_run(binary, tmp, wl, close, args.seconds, args.concurrency,
+                                          f"{wl}{close[0]}{i}"))
+                    log(f"  {runs[-1]}")
+                except (h.TestFailure, subprocess.TimeoutExpired, KeyError) as e:
+                    log(f"  run failed: {e}")
+            results[key] = summarize(runs)
+
+
+def summarize(runs):
+    if not runs:
+        return {"error": "no run completed"}
+    out = {"runs": runs}
+    for k in runs[0]:
+        out[k] = median([r.get(k) for r in runs])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. memory (lib/conn's benchmark prints it)
+
+
+def section_memory(args, build, results):
+    exe = os.path.join(build, "tests", "perf", "bench_conn_timer")
+    try:
+        out = subprocess.run([exe], capture_output=True, text=True, timeout=300).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        results["memory"] = {"error": str(e)}
+        return
+    mem = {}
+    for key, pat in (("bytes_per_established", r"per established[^:\n]*:\s*([\d.]+)"),
+                     ("bytes_per_time_wait", r"per TIME.?WAIT[^:\n]*:\s*([\d.]+)")):
+        m = re.search(pat, out, re.I)
+        mem[key] = float(m.group(1)) if m else None
+    mem["source"] = [ln for ln in out.splitlines() if re.search(r"bytes", ln, re.I)]
+    results["memory"] = mem
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "-"
+    if isinstance(v, float) and digits:
+        return f"{v:,.{digits}f}"
+    return f"{v:,.0f}"
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def table(results):
+    rows = []
+    kern = results.get("kernel_b", {}).get("cps")
+    ceil = results.get("ceiling", {})
+    for wl in ("a", "b"):
+        for close in ("client", "server"):
+            r = results.get(f"synfin_{wl}_{close}", {})
+            label = f"synfin {wl} ({WORKLOADS[wl]['desc']}), {close} closes"
+            if "skipped" in r or "error" in r:
+                rows.append((label, r.get("skipped", r.get("error")), "", "", "", "", ""))
+                continue
+            ppc = r.get("pkts_per_conn")
+            ceil_cps = ceil.get("macswap_pps") / ppc if ppc and ceil.get("macswap_pps") else None
+            r["ceiling_cps"] = ceil_cps
+            r["vs_kernel"] = ratio(r.get("server_cps"), kern) if wl == "b" else ratio(r.get("server_cps"), kern)
+            r["vs_ceiling"] = ratio(r.get("server_cps"), ceil_cps)
+            rows.append((label, fmt(r.get("server_cps")), fmt(r.get("client_cps")), fmt(ppc, 2),
+                         f"{fmt(r.get('retrans'))}/{fmt(r.get('failed'))}",
+                         fmt(r["vs_kernel"], 2) if r["vs_kernel"] else "-",
+                         fmt(r["vs_ceiling"], 2) if r["vs_ceiling"] else "-"))
+    lines = []
+    hdr = ("figure", "server CPS", "client CPS", "pkts/conn", "retrans/failed", "x kernel", "x ceiling")
+    w = [max(len(str(x[i])) for x in [hdr, *rows]) for i in range(len(hdr))]
+    for row in [hdr, *rows]:
+        lines.append("  ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i]) for i, c in enumerate(row)))
+    lines.append("")
+    k = results.get("kernel_b", {})
+    if k:
+        lines.append(f"Linux kernel loopback, workload b (epoll, 1 core each): {fmt(k.get('cps'))} CPS "
+                     f"(median of {len(k.get('runs', []))}; failed {fmt(k.get('failed'))})")
+    if ceil:
+        lines.append(f"link ceiling (2x dpdk-testpmd over memif, 1 core each): txonly->rxonly "
+                     f"{fmt(ceil.get('txonly_pps'))} pps, macswap round trip {fmt(ceil.get('macswap_pps'))} pps "
+                     f"(ceiling CPS = macswap pps / pkts per connection)")
+    ip = results.get("inproc", {})
+    if ip:
+        for wl in ("a", "b"):
+            v = ip.get(f"instr_per_conn_{wl}")
+            lines.append(f"server instructions per connection, workload {wl} (callgrind, inproc): {fmt(v)}")
+    mem = results.get("memory", {})
+    if mem:
+        lines.append(f"memory: {fmt(mem.get('bytes_per_established'), 1)} bytes per established connection, "
+                     f"{fmt(mem.get('bytes_per_time_wait'), 1)} bytes per TIME_WAIT entry")
+    lines.append(f"load average at start / end: {results.get('load_start')} / {results.get('load_end')}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build", help="meson build directory (default: build)")
+    ap.add_argument("--quick", action="store_true", help="1 run x 5 s per figure: a smoke test of the harness")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--concurrency", type=int, default=20000, help="client connections open at most")
+    ap.add_argument("--only", default="memif,kernel,ceiling,inproc,memory",
+                    help="comma-separated sections to run")
+    ap.add_argument("--json", default=None, help="where to write the JSON (default: <build>/cps.json)")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.seconds = 1, 5
+    if os.geteuid() != 0:
+        sys.exit("run.py needs root (memif sockets, EAL)")
+    build = os.path.abspath(args.build)
+    binary = os.path.join(build, "app", "synfin")
+    only = set(args.only.split(","))
+    results = {"runs": args.runs, "seconds": args.seconds, "concurrency": args.concurrency,
+               "load_start": open("/proc/loadavg").read().split()[:3]}
+    tmp = tempfile.mkdtemp(prefix="sf-cps-")
+    # SIGTERM ends like ^C: the finally blocks kill what was started and remove tmp.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if "ceiling" in only:
+            import ceiling
+            results["ceiling"] = ceiling.measure(args, tmp, log)
+        if "memif" in only:
+            section_memif(args, binary, tmp, results)
+        if "kernel" in only:
+            import kernel
+            results["kernel_b"] = kernel.measure(args, build, log)
+        if "inproc" in only:
+            import inproc
+            results["inproc"] = inproc.measure(args, build, tmp, log)
+        if "memory" in only:
+            section_memory(args, build, results)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["load_end"] = open("/proc/loadavg").read().split()[:3]
+    text = table(results)
+    print(text)
+    path = args.json or os.path.join(build, "cps.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    print(f"JSON: {path}")
+
+
+if __name__ == "__main__":
+    main()
