@@ -211,6 +211,13 @@ static void setup_ports_and_workers(void)
 
 		if (sf_port_init(p, port_id, (uint16_t)sf_app.nb_workers, sf_app.mp) != 0)
 			rte_exit(EXIT_FAILURE, "port %u: set-up failed\n", port_id);
+		/* memif pairs queue i with the peer's queue i; a NIC steers by symmetric RSS. Other
+		 * ports (tap picks queues by the kernel's flow hash) would scatter a connection's
+		 * segments over the workers, and no hand-off between workers exists yet. */
+		if (sf_app.nb_workers > 1 && !p->ol.rss && strcmp(p->driver, "net_memif") != 0)
+			printf("port %u (%s): no RSS: with %u workers a connection's segments may reach a "
+			       "worker that does not own it (counted as tcp_no_conn); use one worker\n",
+			       port_id, p->driver, sf_app.nb_workers);
 		ports[sf_app.nb_ports++] = p;
 	}
 
