@@ -7,14 +7,14 @@
  *     build/tests/perf/bench_conn_timer
  *
  * Options: --sizes 1000000,10000000 (entries per lcore), --runs 5, --only table|timer|tw
- * (one part; the summary then shows zeros for the rest). It starts its own EAL
+ * (one part; the other rows are left out, their targets read 0). It starts its own EAL
  * (--no-huge -m 6144 --no-pci --no-shconf --file-prefix bench-conn, one lcore) for rte_hash
  * and rte_timer; lib/conn and lib/timer need none. Peak resident memory 3.2 GB; the default
  * (5 runs at 1M and 10M) takes about 10 minutes on the project's 2-vCPU VM.
  *
  * Every figure is the median of the runs, in ns per operation, measured with the thread's CPU
  * clock (time descheduled on a shared machine does not count) around loops of at least a
- * million operations (idle ticks: ten million). Keys are generated from an
+ * million operations (idle ticks: 10^5 and 10^7). Keys are generated from an
  * index in registers (the engine has the key in the packet, hot), visited in a random order
  * so every table access misses the cache as it would with millions of flows; hashes are
  * computed inside the timed loop (CRC32-C) for both tables. Ratios are rte / synfin: above 1
