@@ -41,6 +41,7 @@ SRV_CPU, CLI_CPU = 1, 0
 EAL_COMMON = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
 # Workload b: raw bytes, not HTTP, so the sizes on the wire are exactly the 64 and 128
 # bytes and neither side spends instructions on HTTP parsing that the kernel baseline lacks.
+FAIL_REASONS = ("syn_timeout", "rst", "timeout", "response_timeout", "response_mismatch", "no_tuple", "no_tcb")
 WORKLOADS = {
     "a": {"desc": "handshake + close, no data", "requests": 0},
     "b": {"desc": "64-byte request, 128-byte response", "requests": 1, "req": 64, "resp": 128},
@@ -156,6 +157,9 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
         srv_tcp_text = srv.cmd("show tcp stats")
         cli_tcp_text = cli.cmd("show tcp stats")
         srv_tcp = counters(srv_tcp_text)
+        # Frames dropped because a tx ring was full: the usual cause of retransmissions here.
+        tx_full = sum(sf.counters().get("tx_full", 0) for sf in (srv, cli))
+        fail_reasons = {k: v for k, v in cs.items() if k in FAIL_REASONS and v}
         pkts = port_packets(srv.cmd("show port stats 0"))
         done = server_done(srv_tcp)
         r = {
@@ -164,6 +168,8 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
             "pkts_per_conn": pkts / done if done else None,
             "retrans": retrans(srv_tcp_text) + retrans(cli_tcp_text),
             "failed": cs["failed"],
+            "fail_reasons": fail_reasons,
+            "tx_full": tx_full,
             "attempted": cs["attempted"],
             "completed": cs["completed"],
             "open_at_end": cs["open"],
@@ -199,7 +205,8 @@ def summarize(runs):
         return {"error": "no run completed"}
     out = {"runs": runs}
     for k in runs[0]:
-        out[k] = median([r.get(k) for r in runs])
+        if isinstance(runs[0][k], (int, float)):
+            out[k] = median([r.get(k) for r in runs])  # each column's own median
     return out
 
 
@@ -252,7 +259,7 @@ def table(results):
             r = results.get(f"synfin_{wl}_{close}", {})
             label = f"synfin {wl} ({WORKLOADS[wl]['desc']}), {close} closes"
             if "skipped" in r or "error" in r:
-                rows.append((label, "n/a", "", "", "", "", ""))
+                rows.append((label, "n/a", "", "", "", "", "", ""))
                 notes.append(f"{label}: {r.get('skipped', r.get('error'))}")
                 continue
             ppc = r.get("pkts_per_conn")
@@ -262,12 +269,19 @@ def table(results):
             # same figure, as the first target does.
             r["vs_kernel"] = ratio(r.get("server_cps"), kern)
             r["vs_ceiling"] = ratio(r.get("server_cps"), ceil_cps)
+            reasons = {}
+            for run in r.get("runs", []):
+                for why, n in run.get("fail_reasons", {}).items():
+                    reasons[why] = reasons.get(why, 0) + n
+            if reasons:
+                notes.append(f"{label}: failures over all runs by reason: {reasons}")
             rows.append((label, fmt(r.get("server_cps")), fmt(r.get("client_cps")), fmt(ppc, 2),
-                         f"{fmt(r.get('retrans'))}/{fmt(r.get('failed'))}",
+                         f"{fmt(r.get('retrans'))}/{fmt(r.get('failed'))}", fmt(r.get("tx_full")),
                          fmt(r["vs_kernel"], 2) if r["vs_kernel"] else "-",
                          fmt(r["vs_ceiling"], 2) if r["vs_ceiling"] else "-"))
     lines = []
-    hdr = ("figure", "server CPS", "client CPS", "pkts/conn", "retrans/failed", "x kernel", "x ceiling")
+    hdr = ("figure", "server CPS", "client CPS", "pkts/conn", "retrans/failed", "tx_full", "x kernel",
+           "x ceiling")
     w = [max(len(str(x[i])) for x in [hdr, *rows]) for i in range(len(hdr))]
     for row in [hdr, *rows]:
         lines.append("  ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i]) for i, c in enumerate(row)))
@@ -275,8 +289,9 @@ def table(results):
     lines.append("")
     k = results.get("kernel_b", {})
     if k:
+        kr = [r["cps"] for r in k.get("runs", [])]
         lines.append(f"Linux kernel loopback, workload b (epoll, 1 core each): {fmt(k.get('cps'))} CPS "
-                     f"(median of {len(k.get('runs', []))}; failed {fmt(k.get('failed'))})")
+                     f"(median of {len(kr)}, runs {', '.join(fmt(x) for x in kr)}; failed {fmt(k.get('failed'))})")
     if ceil:
         lines.append(f"link ceiling (2x dpdk-testpmd over memif, 1 core each): txonly->rxonly "
                      f"{fmt(ceil.get('txonly_pps'))} pps, macswap round trip {fmt(ceil.get('macswap_pps'))} pps "
@@ -293,6 +308,9 @@ def table(results):
                      f"({fmt(mem.get('bytes_per_time_wait6'), 1)} IPv6), 1M-entry table (bench_conn_timer)")
     for name, e in results.get("errors", {}).items():
         lines.append(f"section {name} failed: {e}")
+    lines.append(f"medians of {results['runs']} run(s) of {results['seconds']} s, client concurrency "
+                 f"{results['concurrency']}; x kernel = server CPS / kernel CPS (workload b, client closes); "
+                 f"x ceiling = server CPS / (macswap pps / pkts per connection)")
     lines.append(f"load average at start / end: {results.get('load_start')} / {results.get('load_end')}")
     return "\n".join(lines)
 
@@ -303,7 +321,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1 run x 5 s per figure: a smoke test of the harness")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=15)
-    ap.add_argument("--concurrency", type=int, default=20000, help="client connections open at most")
+    # 20000 overflows the client's memif tx ring at start (tx_full, then retransmissions and
+    # SYN timeouts: see docs/PERFORMANCE.md); 1000 keeps every ring and pool below full.
+    ap.add_argument("--concurrency", type=int, default=1000, help="client connections open at most (1000)")
     ap.add_argument("--only", default="memif,kernel,ceiling,inproc,memory",
                     help="comma-separated sections to run")
     ap.add_argument("--json", default=None, help="where to write the JSON (default: <build>/cps.json)")

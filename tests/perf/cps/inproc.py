@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Step 4 of the CPS harness: instructions per connection of the server path.
+
+Runs tests/perf/cps/inproc (a synfin client lcore and a synfin server lcore over ring ports,
+one thread) under callgrind with --toggle-collect=inproc_server_poll: only the server's polls
+(rx burst, classify, lookup, lib/tcp, reply in place, tx burst, timers) are counted, the client
+and the frame copy between the two are not. Figure = collected instructions / connections the
+server completed while collecting. Callgrind counts instructions, so the figure does not move
+with the machine's load.
+"""
+
+import os
+import re
+import subprocess
+
+CASES = (("a", "client"), ("b", "client"), ("b", "server"))
+
+
+def top_functions(outfile, n=12):
+    """callgrind_annotate's top functions by inclusive cost, as (instructions, name)."""
+    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", outfile], capture_output=True, text=True,
+                       timeout=120)
+    rows = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(?:\*\s+)?(\S.*)$", line)
+        if m and ":" in m.group(2):
+            name = m.group(2).split(" [")[0].split(":", 1)[1]
+            # the callers above the counted function carry the same total: leave them out
+            if name not in ("main", "(below main)") and not name.startswith(("0x", "__libc_start")):
+                rows.append((int(m.group(1).replace(",", "")), name))
+        if len(rows) >= n:
+            break
+    return rows
+
+
+def measure(args, build, tmp, log):
+    exe = os.path.join(build, "tests", "perf", "cps", "inproc")
+    conns = 2000 if args.quick else 20000
+    out = {"conns": conns, "tool": "valgrind --tool=callgrind --toggle-collect=inproc_server_poll"}
+    for wl, close in CASES:
+        log(f"inproc: workload {wl}, {close} closes, {conns} connections under callgrind")
+        cg = os.path.join(tmp, f"callgrind.{wl}{close}.out")
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
+               "--toggle-collect=inproc_server_poll", exe, "--workload", wl, "--close", close,
+               "--conns", str(conns), "--warmup", "2000", "--concurrency", "32"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        m = re.search(r"server_conns_counted (\d+) .*client_failed (\d+) server_retrans (\d+)", r.stdout)
+        ir = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
+        key = f"{wl}_{close}"
+        if r.returncode != 0 or not m or not ir:
+            out[key] = {"error": (r.stdout + r.stderr)[-2000:]}
+            log(f"  failed: {(r.stdout + r.stderr)[-600:]}")
+            continue
+        counted = int(m.group(1))
+        per = int(ir.group(1)) / counted
+        out[key] = {"instr_per_conn": per, "collected": int(ir.group(1)), "server_conns": counted,
+                    "client_failed": int(m.group(2)), "server_retrans": int(m.group(3)),
+                    "top_inclusive": top_functions(cg)}
+        log(f"  {per:.0f} instructions per connection")
+        if close == "client":
+            out[f"instr_per_conn_{wl}"] = per
+    return out
