@@ -16,10 +16,10 @@ import subprocess
 CASES = (("a", "client"), ("b", "client"), ("b", "server"))
 
 
-def top_functions(outfile, n=12):
-    """callgrind_annotate's top functions by inclusive cost, as (instructions, name)."""
-    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", outfile], capture_output=True, text=True,
-                       timeout=120)
+def top_functions(outfile, n=12, inclusive=True):
+    """callgrind_annotate's top functions by inclusive (or self) cost, as (instructions, name)."""
+    r = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}", outfile],
+                       capture_output=True, text=True, timeout=120)
     rows = []
     for line in r.stdout.splitlines():
         m = re.match(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(?:\*\s+)?(\S.*)$", line)
@@ -55,7 +55,7 @@ def measure(args, build, tmp, log):
         per = int(ir.group(1)) / counted
         out[key] = {"instr_per_conn": per, "collected": int(ir.group(1)), "server_conns": counted,
                     "client_failed": int(m.group(2)), "server_retrans": int(m.group(3)),
-                    "top_inclusive": top_functions(cg)}
+                    "top_inclusive": top_functions(cg), "top_self": top_functions(cg, inclusive=False)}
         log(f"  {per:.0f} instructions per connection")
         if close == "client":
             out[f"instr_per_conn_{wl}"] = per

@@ -259,7 +259,7 @@ def table(results):
             r = results.get(f"synfin_{wl}_{close}", {})
             label = f"synfin {wl} ({WORKLOADS[wl]['desc']}), {close} closes"
             if "skipped" in r or "error" in r:
-                rows.append((label, "n/a", "", "", "", "", "", ""))
+                rows.append((label, "n/a", "", "", "", "", "", "", ""))
                 notes.append(f"{label}: {r.get('skipped', r.get('error'))}")
                 continue
             ppc = r.get("pkts_per_conn")
@@ -275,12 +275,14 @@ def table(results):
                     reasons[why] = reasons.get(why, 0) + n
             if reasons:
                 notes.append(f"{label}: failures over all runs by reason: {reasons}")
-            rows.append((label, fmt(r.get("server_cps")), fmt(r.get("client_cps")), fmt(ppc, 2),
+            spread = [x["server_cps"] for x in r.get("runs", [])]
+            rows.append((label, fmt(r.get("server_cps")),
+                         f"{fmt(min(spread))}-{fmt(max(spread))}" if spread else "-", fmt(r.get("client_cps")), fmt(ppc, 2),
                          f"{fmt(r.get('retrans'))}/{fmt(r.get('failed'))}", fmt(r.get("tx_full")),
                          fmt(r["vs_kernel"], 2) if r["vs_kernel"] else "-",
                          fmt(r["vs_ceiling"], 2) if r["vs_ceiling"] else "-"))
     lines = []
-    hdr = ("figure", "server CPS", "client CPS", "pkts/conn", "retrans/failed", "tx_full", "x kernel",
+    hdr = ("figure", "server CPS", "(runs: min-max)", "client CPS", "pkts/conn", "retrans/failed", "tx_full", "x kernel",
            "x ceiling")
     w = [max(len(str(x[i])) for x in [hdr, *rows]) for i in range(len(hdr))]
     for row in [hdr, *rows]:
@@ -298,9 +300,10 @@ def table(results):
                      f"(ceiling CPS = macswap pps / pkts per connection)")
     ip = results.get("inproc", {})
     if ip:
-        for wl in ("a", "b"):
-            v = ip.get(f"instr_per_conn_{wl}")
-            lines.append(f"server instructions per connection, workload {wl} (callgrind, inproc): {fmt(v)}")
+        for wl, close in (("a", "client"), ("b", "client"), ("b", "server")):
+            v = ip.get(f"{wl}_{close}", {}).get("instr_per_conn")
+            lines.append(f"server instructions per connection, workload {wl}, {close} closes "
+                         f"(callgrind, inproc, {fmt(ip.get('conns'))} connections): {fmt(v)}")
     mem = results.get("memory", {})
     if mem:
         lines.append(f"memory: {fmt(mem.get('bytes_per_established'), 1)} bytes per established connection, "
@@ -327,7 +330,12 @@ def main():
     ap.add_argument("--only", default="memif,kernel,ceiling,inproc,memory",
                     help="comma-separated sections to run")
     ap.add_argument("--json", default=None, help="where to write the JSON (default: <build>/cps.json)")
+    ap.add_argument("--table-from", default=None, metavar="JSON", help="print the table of an earlier run and exit")
     args = ap.parse_args()
+    if args.table_from:
+        with open(args.table_from) as f:
+            print(table(json.load(f)))
+        return
     if args.quick:
         args.runs, args.seconds = 1, 5
     if os.geteuid() != 0:
