@@ -327,9 +327,14 @@ int main(int argc, char **argv)
 		sf_app_print_client_summary();
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
 		sf_port_close(&sf_app.ports[i]);
-	for (unsigned int w = 0; w < sf_app.nb_workers; w++)
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
+		sf_lcore_client_free(sf_app.workers[w]);
 		sf_conn_free(sf_app.workers[w]->conn);
+		rte_free(sf_app.workers[w]);
+	}
+	sf_response_free(&sf_app.client.request);
 	sf_listeners_clear(sf_app.listeners);
+	rte_free(sf_app.listeners);
 	rte_eal_cleanup();
 	return 0;
 }

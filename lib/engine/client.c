@@ -33,9 +33,7 @@ int sf_client_build(struct sf_client_cfg *c, uint32_t mss)
 	int hlen = 0;
 	uint32_t len;
 
-	rte_free(r->bytes);
-	rte_free(r->chunk_sum);
-	memset(r, 0, sizeof(*r));
+	sf_response_free(r);
 	if (!c->enabled || c->requests == 0)
 		return 0;
 	if (c->request_kind == SF_RESPONSE_HTTP) {
@@ -158,6 +156,13 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	cl->cfg = cfg;
 	cl->opening = true;
 	return 0;
+}
+
+void sf_lcore_client_free(struct sf_lcore *lc)
+{
+	sf_portalloc_free(lc->client.alloc);
+	rte_free(lc->client.conns);
+	memset(&lc->client, 0, sizeof(lc->client));
 }
 
 /* ---- neighbours ---- */

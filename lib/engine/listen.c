@@ -45,7 +45,7 @@ int sf_listeners_add(struct sf_listeners *ls, const struct sf_listener *l)
 	return 0;
 }
 
-static void response_free(struct sf_response *r)
+void sf_response_free(struct sf_response *r)
 {
 	rte_free(r->bytes);
 	rte_free(r->chunk_sum);
@@ -55,7 +55,7 @@ static void response_free(struct sf_response *r)
 void sf_listeners_clear(struct sf_listeners *ls)
 {
 	for (unsigned int i = 0; i < ls->n; i++)
-		response_free(&ls->l[i].response);
+		sf_response_free(&ls->l[i].response);
 	memset(ls, 0, sizeof(*ls));
 }
 
@@ -65,7 +65,7 @@ static int response_build(struct sf_response *r, const struct sf_listener *l, ui
 	int hlen = 0;
 	uint32_t body = l->response_bytes;
 
-	response_free(r);
+	sf_response_free(r);
 	if (l->response_kind == SF_RESPONSE_NONE)
 		return 0;
 	if (l->response_kind == SF_RESPONSE_HTTP)
@@ -80,7 +80,7 @@ static int response_build(struct sf_response *r, const struct sf_listener *l, ui
 	r->nb_chunks = (r->len + mss - 1) / mss;
 	r->chunk_sum = rte_calloc("sf_response_sums", r->nb_chunks, sizeof(*r->chunk_sum), 0);
 	if (r->bytes == NULL || r->chunk_sum == NULL) {
-		response_free(r);
+		sf_response_free(r);
 		return -ENOMEM;
 	}
 	r->iova = rte_malloc_virt2iova(r->bytes);

@@ -124,6 +124,9 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, unsigned int worker,
 			  unsigned int nb_workers, uint32_t tcb_capacity);
 
+/** Release the lcore's client generator (at exit). */
+void sf_lcore_client_free(struct sf_lcore *lc);
+
 /** Open the connections the pacer allows now (called once per poll). */
 void sf_client_poll(struct sf_lcore *lc);
 

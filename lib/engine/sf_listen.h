@@ -50,6 +50,9 @@ const char *sf_response_kind_name(enum sf_response_kind k);
 /** The close policy named @p s ("client", "server" or "rst"), or -1. */
 int sf_close_policy_parse(const char *s);
 
+/** Release a response's bytes and sums (built by sf_listeners_build or sf_client_build). */
+void sf_response_free(struct sf_response *r);
+
 /** One listener. */
 struct sf_listener {
 	uint8_t family;      /**< SF_AF_INET or SF_AF_INET6 */

@@ -122,6 +122,10 @@ class Synfin:
                 except TestFailure:
                     break
         self.kill()
+        # A sanitized build reports at exit (leaks) or dies at the first error.
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if mark in self.out:
+                raise TestFailure(f"sanitizer report from synfin:\n{self.out[self.out.index(mark) - 200:][:3000]}")
         return self.out
 
     def kill(self):
