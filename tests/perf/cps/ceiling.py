@@ -49,6 +49,11 @@ def one_run(tmp, mode, seconds, tag):
     try:
         cli = TestPmd(["--lcores", "0@0,1@0", *EAL, f"--vdev={vdev},role=client"], APP,
                       prefix=f"sf-tp-c{tag}{pid}")
+        # memif's link comes up when the two ends have met: frames sent before are lost, and
+        # in a closed loop a lost frame never comes back.
+        deadline = time.monotonic() + 10
+        while "Link status: up" not in cli.cmd("show port info 0") and time.monotonic() < deadline:
+            time.sleep(0.2)
         if mode == "txonly":
             srv.cmd("set fwd rxonly")
             cli.cmd("set fwd txonly")
