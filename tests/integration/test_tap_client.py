@@ -43,7 +43,7 @@ def stop_server(srv):
 
 def run_client(sf, src, dst, count, rate, grace=60):
     """One client run from a fresh configuration; returns the summary when nothing is open."""
-    seconds = max(1, count // rate)
+    seconds = max(1, -(-count // rate))  # whole seconds, rounded up
     sf.cmd(f"client {src} {dst} 80")
     sf.cmd(f"set client rate {rate}")
     sf.cmd(f"set client duration {seconds}")
