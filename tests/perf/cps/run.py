@@ -105,9 +105,14 @@ def server_done(tcp):
     return tcp.get("closed", 0) + tcp.get("time_wait", 0) + tcp.get("time_wait_compact", 0)
 
 
-def retrans(tcp_text):
+def retrans_kinds(tcp_text):
+    """The retrans group of `show tcp stats` (syn, syn_ack, data, fin, ...) as a dict."""
     sect = re.search(r"^retrans:\n((?:  .*\n)*)", tcp_text, re.M)
-    return sum(counters(sect.group(1)).values()) if sect else 0
+    return counters(sect.group(1)) if sect else {}
+
+
+def retrans(tcp_text):
+    return sum(retrans_kinds(tcp_text).values())
 
 
 def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
@@ -169,6 +174,8 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
             "retrans": retrans(srv_tcp_text) + retrans(cli_tcp_text),
             "failed": cs["failed"],
             "fail_reasons": fail_reasons,
+            "retrans_server": retrans_kinds(srv_tcp_text),
+            "retrans_client": retrans_kinds(cli_tcp_text),
             "tx_full": tx_full,
             "attempted": cs["attempted"],
             "completed": cs["completed"],
