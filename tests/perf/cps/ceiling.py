@@ -19,12 +19,13 @@ import statistics
 import time
 
 import harness as h
+from procs import Prompted
 
 EAL = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
 APP = ["--nb-cores", "1", "--total-num-mbufs", "16384"]
 
 
-class TestPmd(h.Synfin):
+class TestPmd(Prompted):
     """testpmd at its prompt; stdbuf because testpmd does not flush its answers into a pipe."""
 
     PROMPT = "testpmd> "

@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness as h  # noqa: E402  (the Synfin prompt driver: reused, not copied)
+from procs import Prompted  # noqa: E402
 
 SRV_CPU, CLI_CPU = 1, 0
 EAL_COMMON = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
@@ -79,10 +80,10 @@ class Memif:
         self.sock = os.path.join(tmp, f"cps-{tag}.sock")
         vdev = f"net_memif0,socket={self.sock},socket-abstract=no,rsize=12"
         pid = os.getpid()
-        self.srv = h.Synfin(binary, ["--lcores", f"0@{SRV_CPU}", *EAL_COMMON, f"--vdev={vdev},role=server"],
+        self.srv = Prompted(binary, ["--lcores", f"0@{SRV_CPU}", *EAL_COMMON, f"--vdev={vdev},role=server"],
                             prefix=f"sf-cps-s{tag}{pid}")
         try:
-            self.cli = h.Synfin(binary, ["--lcores", f"0@{CLI_CPU}", *EAL_COMMON, f"--vdev={vdev},role=client"],
+            self.cli = Prompted(binary, ["--lcores", f"0@{CLI_CPU}", *EAL_COMMON, f"--vdev={vdev},role=client"],
                                 prefix=f"sf-cps-c{tag}{pid}")
         except Exception:
             self.srv.quit()
@@ -325,6 +326,10 @@ def table(results):
     return "\n".join(lines)
 
 
+def on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build", help="meson build directory (default: build)")
@@ -354,7 +359,7 @@ def main():
                "load_start": open("/proc/loadavg").read().split()[:3]}
     tmp = tempfile.mkdtemp(prefix="sf-cps-")
     # SIGTERM ends like ^C: the finally blocks kill what was started and remove tmp.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         # One section failing (a missing tool, a peer that would not start) leaves the others.
         for name in ("ceiling", "memif", "kernel", "inproc", "memory"):
@@ -378,6 +383,7 @@ def main():
                 log(f"{name}: failed: {e!r}")
                 results.setdefault("errors", {})[name] = repr(e)
     finally:
+        Prompted.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
     results["load_end"] = open("/proc/loadavg").read().split()[:3]
     text = table(results)
@@ -389,4 +395,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: every process started was stopped and its files removed")
