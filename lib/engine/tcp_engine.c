@@ -303,9 +303,15 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 
 		if (sf_timer_armed(&tcb->timer))
 			sf_timer_cancel(&lc->wheel, &tcb->timer);
+		const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
+		uint64_t recycled = cs->tw_recycled;
+
 		sf_tcp_tw_export(&lc->tcp, tcb, &tw);
 		if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
 			sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
+		/* A full store made room by ending its oldest entry early: the gauge follows. */
+		for (recycled = cs->tw_recycled - recycled; recycled > 0; recycled--)
+			sf_tcp_tw_expired(&lc->tcp);
 	}
 }
 
