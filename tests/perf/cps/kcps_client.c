@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kcps_common.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -79,16 +81,6 @@ static int open_one(void)
 	ev.data.fd = fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	return 0;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0)
-		perror("sched_setaffinity");
 }
 
 int main(int argc, char **argv)
