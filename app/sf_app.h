@@ -39,6 +39,9 @@ extern struct sf_app sf_app;
  * Start first applies the configuration (listeners, TCP settings) to every worker. */
 void sf_app_start(void);
 void sf_app_stop(void);
+/** Create the mbuf pool, start every port with a queue pair per worker, allocate the workers,
+ * wait for links and print each port's summary. Exits the process on failure. */
+void sf_app_setup_ports_and_workers(void);
 /** Ask the process to end (the `quit` command, SIGINT, SIGTERM, end of duration). */
 void sf_app_quit(void);
 
