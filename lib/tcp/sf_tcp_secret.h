@@ -56,10 +56,17 @@ uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t le
 uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us);
 
 /**
+ * sf_tcp_isn() and sf_tcp_ts_offset() of one new connection from a single SipHash of the tuple
+ * (the two are the low and high halves of it): the ISN is returned, the offset stored in @p ts_off.
+ */
+uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
+		       uint32_t *ts_off);
+
+/**
  * Per-connection timestamp offset: TSval = now_ms + offset.
  * RFC 7323 5.4 and 7.1: a random offset per connection hides the host's clock (uptime) and keeps
- * timestamps of different connections unrelated. Being a keyed hash of the 4-tuple (a domain apart
- * from the ISN), the offset is recomputed when needed and is never stored in the TCB or in a
+ * timestamps of different connections unrelated. Being a keyed hash of the 4-tuple (the high half of
+ * the SipHash whose low half makes the ISN), the offset is recomputed when needed and is never stored in the TCB or in a
  * TIME_WAIT entry; the same tuple always gets the same offset, so timestamps of a reincarnation
  * keep increasing (RFC 6191).
  */

@@ -111,8 +111,9 @@ static void tcp_passive_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const s
 	/* a LISTEN TCB leaves LISTEN; a pooled one (CLOSED, or stale) leaves CLOSED */
 	enum sf_tcp_state from = tcb->state == SF_TCP_LISTEN ? SF_TCP_LISTEN : SF_TCP_CLOSED;
 
-	tcp_tcb_init(ctx, tcb, sf_tcp_isn(&ctx->secret, key, now_us),
-		     ts ? sf_tcp_ts_offset(&ctx->secret, key) : 0);
+	uint32_t ts_off, iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+
+	tcp_tcb_init(ctx, tcb, iss, ts ? ts_off : 0);
 	tcb->state = (uint8_t)from; /* the gauge of the state it leaves (LISTEN or CLOSED) */
 	tcb->rcv_nxt = seg->seq + 1; /* RCV.NXT <- SEG.SEQ + 1, IRS <- SEG.SEQ */
 	tcp_syn_options(ctx, tcb, key, seg);

@@ -240,11 +240,12 @@ void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_ou
 void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		    uint64_t now_us, struct sf_tcp_out *out)
 {
-	uint32_t ts_off = (ctx->cfg.offer & SF_OPT_TS) ? sf_tcp_ts_offset(&ctx->secret, key) : 0;
+	uint32_t ts_off, iss;
 
 	sf_tcp_out_init(out);
 	/* RFC 9293 3.4.1 / RFC 6528: ISN from a keyed hash of the 4-tuple and a 4 us clock */
-	tcp_tcb_init(ctx, tcb, sf_tcp_isn(&ctx->secret, key, now_us), ts_off);
+	iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+	tcp_tcb_init(ctx, tcb, iss, (ctx->cfg.offer & SF_OPT_TS) ? ts_off : 0);
 	/* the peer's MSS is unknown until its SYN-ACK: start from ours */
 	tcb->snd_mss = ctx->cfg.mss;
 	tcp_cwnd_init(ctx, tcb);

@@ -157,7 +157,6 @@ void sf_tcp_secret_init(struct sf_tcp_secret *s)
 /* Domain tags: the first byte of every message hashed here, so no two uses share an input. */
 enum {
 	TAG_ISN = 1,
-	TAG_TS_OFFSET = 2,
 	TAG_COOKIE_MAC = 3,
 	TAG_COOKIE_KEY = 4,
 };
@@ -203,18 +202,33 @@ static inline uint64_t flow_hash(const struct sf_tcp_secret *s, uint8_t tag, con
 
 /* ---- ISN and timestamp offset ---- */
 
+/*
+ * One SipHash of the tuple serves a new connection twice: its low half is the ISN's F, its high
+ * half the timestamp offset. Halves of a PRF's output are independent of each other, so a peer
+ * that sees its offset (TSval minus the clock) learns nothing of F.
+ */
 uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us)
 {
+	uint32_t ts_off;
+
+	return sf_tcp_isn_ts(s, key, now_us, &ts_off);
+}
+
+uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
+		       uint32_t *ts_off)
+{
+	uint64_t h = flow_hash(s, TAG_ISN, key);
 	/* RFC 6528 3: M is a timer ticking every 4 microseconds; the sum wraps mod 2^32. */
 	uint32_t m = (uint32_t)(now_us >> 2);
 
-	return m + (uint32_t)flow_hash(s, TAG_ISN, key);
+	*ts_off = (uint32_t)(h >> 32);
+	return m + (uint32_t)h;
 }
 
 uint32_t sf_tcp_ts_offset(const struct sf_tcp_secret *s, const struct sf_flow_key *key)
 {
 	/* RFC 7323 7.1: a per-connection random offset, here keyed by the tuple so it needs no storage. */
-	return (uint32_t)flow_hash(s, TAG_TS_OFFSET, key);
+	return (uint32_t)(flow_hash(s, TAG_ISN, key) >> 32);
 }
 
 /* ---- SYN cookies ---- */

@@ -345,13 +345,24 @@ static void ts_offset_differs_across_keys(void **state)
 	assert_int_not_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_ts_offset(&KEY_B, &k));
 }
 
-/* A domain apart from the ISN: knowing one tuple's ISN function reveals nothing of its TSval. */
+/* The other half of the ISN's hash: knowing one tuple's offset reveals nothing of its ISN. */
 static void ts_offset_is_not_the_isn_hash(void **state)
 {
 	struct sf_flow_key k = key_v4();
 
 	(void)state;
 	assert_int_not_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_isn(&KEY_A, &k, 0));
+}
+
+/* One hash for a new connection gives exactly what the two separate calls give. */
+static void isn_ts_equals_isn_and_ts_offset(void **state)
+{
+	struct sf_flow_key k = key_v4();
+	uint32_t ts_off = 0;
+
+	(void)state;
+	assert_int_equal(sf_tcp_isn_ts(&KEY_A, &k, T0, &ts_off), sf_tcp_isn(&KEY_A, &k, T0));
+	assert_int_equal(ts_off, sf_tcp_ts_offset(&KEY_A, &k));
 }
 
 /* ---- SYN cookies (RFC 4987 3.6): round trips ---- */
@@ -799,6 +810,7 @@ int main(void)
 		cmocka_unit_test(isn_v4_ignores_unused_key_bytes),
 		cmocka_unit_test(isn_v6_depends_on_every_address_byte),
 		cmocka_unit_test(ts_offset_stable_per_tuple),
+		cmocka_unit_test(isn_ts_equals_isn_and_ts_offset),
 		cmocka_unit_test(ts_offset_differs_across_tuples),
 		cmocka_unit_test(ts_offset_differs_across_keys),
 		cmocka_unit_test(ts_offset_is_not_the_isn_hash),
