@@ -103,14 +103,20 @@ static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_respons
 	return b;
 }
 
-/* Checksum work for the port: offload flags on the mbuf, and what lib/net leaves to the port. */
+/*
+ * Checksum work for the port: offload flags and header lengths on the mbuf, and what lib/net
+ * leaves to the port. A port without checksum offloads (memif) reads none of the fields, so the
+ * header length is only worked out for one that has them.
+ */
 static inline unsigned int tx_csum_setup(const struct sf_port *p, struct rte_mbuf *m, uint8_t family,
-					 uint16_t l2_len, uint16_t hdr_len)
+					 uint16_t l2_len, const struct sf_tcp_wr *w)
 {
 	unsigned int flags = 0;
 	uint16_t l3_len = family == SF_AF_INET ? 20 : 40;
 
 	m->ol_flags = 0;
+	if (likely(!p->ol.tx_tcp_csum && !p->ol.tx_ip4_csum))
+		return 0;
 	if (p->ol.tx_tcp_csum) {
 		flags |= SF_NET_TX_CSUM_TCP;
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
@@ -122,7 +128,7 @@ static inline unsigned int tx_csum_setup(const struct sf_port *p, struct rte_mbu
 	}
 	m->l2_len = l2_len;
 	m->l3_len = l3_len;
-	m->l4_len = (uint16_t)(hdr_len - l2_len - l3_len);
+	m->l4_len = (uint16_t)sf_net_tcp_hdr_len(w);
 	return flags;
 }
 
@@ -156,9 +162,7 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 		if (rx != NULL) {
 			m = rx;
 			rx = NULL;
-			/* Predict the header length for the offload fields, then write in place. */
-			hdr_len = pkt->l3_off + (key->family == SF_AF_INET ? 20u : 40u) + sf_net_tcp_hdr_len(&w);
-			csum = tx_csum_setup(p, m, key->family, pkt->l3_off, (uint16_t)hdr_len);
+			csum = tx_csum_setup(p, m, key->family, pkt->l3_off, &w);
 			hdr_len = sf_net_tcp_reply(frame, pkt, &w, psum, csum);
 		} else {
 			m = rte_pktmbuf_alloc(lc->mp);
@@ -167,8 +171,7 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 				rte_pktmbuf_free(body);
 				continue;
 			}
-			hdr_len = RTE_ETHER_HDR_LEN + (key->family == SF_AF_INET ? 20u : 40u) + sf_net_tcp_hdr_len(&w);
-			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, (uint16_t)hdr_len);
+			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, &w);
 			hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
 						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)peer_mac, 0, &w,
 						   psum, csum);
@@ -324,13 +327,19 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 	uint32_t hash, v, idx;
 	struct sf_tcb *tcb;
 
-	if (unlikely(lc->conn == NULL) || !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
+	if (unlikely(lc->conn == NULL)) {
 		lc->stats.not_ours++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	hash = sf_conn_hash_crc(key);
 	v = sf_conn_lookup(lc->conn, key, hash);
+	/* A connection's key holds our address: only a segment for none needs the port's list. */
+	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
+		lc->stats.not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
 		idx = sf_conn_index(v);
 		tcb = sf_tcb_ptr(lc->conn, idx);
