@@ -66,24 +66,13 @@ int sf_client_build(struct sf_client_cfg *c, uint32_t mss)
 	return 0;
 }
 
-#define SF_RETA_MAX 512
-
-/* The port's RSS redirection table, one queue per entry. @return its size, or 0 without one. */
-static int port_reta(uint16_t port_id, uint16_t *reta)
+/* The first of the lcore's ports that carries clients (port-pair mode: the client port). */
+static int client_port_index(const struct sf_lcore *lc)
 {
-	struct rte_eth_rss_reta_entry64 conf[SF_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
-	struct rte_eth_dev_info info;
-
-	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.reta_size == 0 || info.reta_size > SF_RETA_MAX)
-		return 0;
-	memset(conf, 0, sizeof(conf));
-	for (unsigned int g = 0; g < info.reta_size / RTE_ETH_RETA_GROUP_SIZE; g++)
-		conf[g].mask = UINT64_MAX;
-	if (rte_eth_dev_rss_reta_query(port_id, conf, info.reta_size) != 0)
-		return 0;
-	for (unsigned int i = 0; i < info.reta_size; i++)
-		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
-	return info.reta_size;
+	for (uint16_t i = 0; i < lc->nb_ports; i++)
+		if (lc->ports[i]->role & SF_PORT_ROLE_CLIENT)
+			return i;
+	return -1;
 }
 
 int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, unsigned int worker,
@@ -91,8 +80,9 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 {
 	struct sf_client_lcore *cl = &lc->client;
 	struct sf_portalloc_config pc;
-	struct sf_port *p = lc->ports[0];
+	struct sf_port *p;
 	uint64_t hz = rte_get_tsc_hz();
+	int pi;
 
 	sf_portalloc_free(cl->alloc);
 	cl->alloc = NULL;
@@ -100,6 +90,19 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	cl->opening = false;
 	if (cfg == NULL || !cfg->enabled)
 		return 0;
+	pi = client_port_index(lc);
+	if (pi < 0)
+		return -ENODEV; /* every port has role server */
+	cl->port_idx = (uint8_t)pi;
+	p = lc->ports[pi];
+	/* The sources are the client port's own addresses: it answers ARP and ND for them (the
+	 * device under test resolves them) and takes the replies sent to them. */
+	struct sf_port_addr range = {.family = cfg->family, .prefix_len = cfg->family == SF_AF_INET ? 32 : 128,
+				     .count = cfg->src_count};
+	memcpy(range.addr, cfg->src_first, sizeof(range.addr));
+	int arc = sf_port_add_addr(p, &range);
+	if (arc != 0 && arc != -EEXIST)
+		return arc;
 	if (cl->conns == NULL) {
 		cl->conns = rte_zmalloc("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
 					RTE_CACHE_LINE_SIZE);
@@ -121,8 +124,8 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	pc.part = (uint16_t)worker;
 	pc.nb_parts = (uint16_t)nb_workers;
 	pc.queue = lc->queue;
-	uint16_t reta[SF_RETA_MAX];
-	int reta_size = p->ol.rss ? port_reta(p->port_id, reta) : 0;
+	uint16_t reta[SF_PORT_RETA_MAX];
+	unsigned int reta_size = sf_port_reta_get(p, reta, SF_PORT_RETA_MAX);
 
 	if (reta_size > 0) {
 		pc.reta = reta;
@@ -144,8 +147,9 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 		sf_pacer_set_ramp(&cl->pacer, rte_rdtsc(), cfg->ramp_s * hz);
 	cl->max_open = cfg->concurrency ? (cfg->concurrency + nb_workers - 1) / nb_workers : UINT64_MAX;
 	cl->stop_tsc = cfg->duration_s ? rte_rdtsc() + cfg->duration_s * hz : UINT64_MAX;
+	/* Each destination's frames go to its next hop: itself on-link, else the port's gateway. */
 	for (uint32_t d = 0; d < cfg->nb_dst; d++) {
-		int n = sf_port_neigh_want(p, cfg->family, cfg->dst[d].addr);
+		int n = sf_port_neigh_want(p, cfg->family, sf_port_next_hop(p, cfg->family, cfg->dst[d].addr));
 
 		if (n < 0)
 			return n;
@@ -167,12 +171,12 @@ void sf_lcore_client_free(struct sf_lcore *lc)
 
 /* ---- neighbours ---- */
 
-/* Ask for the MAC of every unresolved destination, every 200 ms (queue 0 asks for all). */
+/* Ask for the MAC of every unresolved next hop, every 200 ms (queue 0 asks for all). */
 static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 {
 	struct sf_client_lcore *cl = &lc->client;
 	const struct sf_client_cfg *cfg = cl->cfg;
-	struct sf_port *p = lc->ports[0];
+	struct sf_port *p = lc->ports[cl->port_idx];
 	bool all = true;
 	uint8_t mac[6];
 
@@ -183,12 +187,20 @@ static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 		return all;
 	cl->next_resolve_tsc = now_tsc + rte_get_tsc_hz() / 5;
 	for (uint32_t d = 0; d < cfg->nb_dst; d++) {
-		const struct sf_port_addr *on_link = sf_port_addr_for(p, cfg->family, cfg->dst[d].addr);
+		uint32_t n = (uint32_t)cl->neigh[d];
+		const uint8_t *hop = p->neigh[n].addr;
+		const struct sf_port_addr *on_link = sf_port_addr_for(p, cfg->family, hop);
 		const uint8_t *src = on_link != NULL ? on_link->addr : cfg->src_first;
 		struct rte_mbuf *m;
 		uint32_t len, tip;
+		bool asked = false;
 
-		if (sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], mac))
+		if (sf_port_neigh_mac(p, n, mac))
+			continue;
+		/* Destinations behind one gateway share its entry: one request for all of them. */
+		for (uint32_t e = 0; e < d && !asked; e++)
+			asked = (uint32_t)cl->neigh[e] == n;
+		if (asked)
 			continue;
 		m = rte_pktmbuf_alloc(lc->mp);
 		if (m == NULL)
@@ -197,16 +209,16 @@ static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 			uint32_t sip;
 
 			memcpy(&sip, src, 4);
-			memcpy(&tip, cfg->dst[d].addr, 4);
+			memcpy(&tip, hop, 4);
 			len = sf_net_arp_request(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
 						 (const struct sf_mac *)&p->mac, sip, tip);
 		} else {
 			len = sf_net_nd_ns(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-					   (const struct sf_mac *)&p->mac, src, cfg->dst[d].addr);
+					   (const struct sf_mac *)&p->mac, src, hop);
 		}
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
-		sf_lcore_tx(lc, 0, m);
+		sf_lcore_tx(lc, cl->port_idx, m);
 		cl->stats.arp_sent++;
 	}
 	return false;
@@ -245,8 +257,8 @@ static void client_open(struct sf_lcore *lc)
 	}
 	tcb = sf_tcb_ptr(lc->conn, idx);
 	memset(&a, 0, sizeof(a));
-	sf_port_neigh_mac(lc->ports[0], (uint32_t)cl->neigh[d], a.peer_mac);
-	a.port_idx = 0;
+	sf_port_neigh_mac(lc->ports[cl->port_idx], (uint32_t)cl->neigh[d], a.peer_mac);
+	a.port_idx = cl->port_idx;
 	a.role = CONN_CLIENT;
 	app_put(tcb, &a);
 	memset(&cl->conns[idx], 0, sizeof(cl->conns[idx])); /* its timer is unarmed: see on_end */

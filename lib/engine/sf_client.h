@@ -106,7 +106,8 @@ struct sf_client_lcore {
 	uint64_t stop_tsc;               /**< stop opening at this TSC; UINT64_MAX: never */
 	uint64_t next_resolve_tsc;       /**< next ARP/ND for unresolved destinations */
 	uint32_t next_dst;
-	int32_t neigh[SF_CLIENT_MAX_DST]; /**< port neighbour index per destination */
+	int32_t neigh[SF_CLIENT_MAX_DST]; /**< neighbour index of each destination's next hop */
+	uint8_t port_idx;                /**< lcore's port index the client opens on (role client) */
 	bool opening;                    /**< still opening new connections */
 	struct sf_client_stats stats;
 	struct sf_hist h_connect;        /**< SYN to SYN-ACK, us */

@@ -20,6 +20,14 @@
 #define SF_PORT_MAX 8
 #define SF_PORT_MAX_ADDRS 16
 #define SF_PORT_MAX_NEIGH 64
+/** Largest RSS redirection table handled (E810 has 2048 entries, most NICs 128 or 512). */
+#define SF_PORT_RETA_MAX 2048
+
+/** What a port carries: the client generator opens connections on client ports, listeners
+ * answer on server ports. A port-pair run has one of each, the device under test between. */
+#define SF_PORT_ROLE_CLIENT 0x1
+#define SF_PORT_ROLE_SERVER 0x2
+#define SF_PORT_ROLE_BOTH (SF_PORT_ROLE_CLIENT | SF_PORT_ROLE_SERVER)
 
 /** An address of a port, IPv4 (first 4 bytes of addr) or IPv6, or a range of consecutive ones
  * (a client's sources): @c count addresses from @c addr, counting in the last four bytes. */
@@ -43,6 +51,9 @@ struct sf_port_offloads {
 	bool rx_ip4_csum, rx_l4_csum; /**< rx flags tell whether checksums were verified */
 	bool tx_ip4_csum, tx_tcp_csum;
 	bool rss;                     /**< RSS configured (more than one queue and supported) */
+	bool rss_hash;                /**< the RSS hash is delivered in mbuf->hash.rss */
+	bool fast_free;               /**< MBUF_FAST_FREE on tx (never: see sf_port_init) */
+	uint16_t reta_size;           /**< redirection table entries programmed; 0: none */
 };
 
 /**
@@ -56,6 +67,22 @@ struct sf_port_neigh {
 	uint64_t mac; /**< 0: not resolved yet; else SF_NEIGH_VALID | the 6 bytes (sf_port_neigh_mac) */
 };
 #define SF_NEIGH_VALID (UINT64_C(1) << 63)
+#define SF_NEIGH_STATIC (UINT64_C(1) << 62) /**< set by configuration: ARP and ND never change it */
+
+/** A port's default gateway for one family: destinations off-link are reached through it. */
+struct sf_port_gw {
+	uint8_t addr[16];
+	bool set;
+};
+
+/** Link status as `show port info` prints it, and the count of changes seen by sf_port_link_poll(). */
+struct sf_port_link {
+	bool up;
+	uint32_t speed_mbps;
+	bool full_duplex;
+	uint64_t changes; /**< up/down transitions seen since start */
+	uint64_t downs;   /**< of which down */
+};
 
 struct sf_port {
 	uint16_t port_id;
@@ -65,11 +92,15 @@ struct sf_port {
 	struct sf_port_offloads ol;
 	char name[64];         /**< ethdev name, e.g. net_tap0 */
 	char driver[32];
+	int socket;            /**< NUMA socket of the device; SOCKET_ID_ANY (-1) for a virtual one */
+	uint8_t role;          /**< SF_PORT_ROLE_*, both by default */
+	struct sf_port_gw gw[2]; /**< [0] IPv4, [1] IPv6 */
 	/* Published with a release store of nb_addrs so workers may read while the CLI adds. */
 	struct sf_port_addr addrs[SF_PORT_MAX_ADDRS];
 	uint32_t nb_addrs;
 	struct sf_port_neigh neigh[SF_PORT_MAX_NEIGH];
 	uint32_t nb_neigh; /**< published like nb_addrs */
+	struct sf_port_link link; /**< main lcore only */
 };
 
 /**
@@ -79,6 +110,19 @@ struct sf_port {
  */
 int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct rte_mempool *mp);
 
+/**
+ * Spread the port's RSS redirection table round robin over its first @p nb_queues queues and
+ * read it back into @p p->ol.reta_size. No-op (returns 0) on a port without RSS.
+ * @return 0 or a negative errno.
+ */
+int sf_port_reta_spread(struct sf_port *p, uint16_t nb_queues);
+
+/**
+ * Read the redirection table into @p reta (one queue per entry, at most @p max entries).
+ * @return its size, or 0 when the port has none (no RSS, or larger than @p max).
+ */
+unsigned int sf_port_reta_get(const struct sf_port *p, uint16_t *reta, unsigned int max);
+
 /** Wait up to @p timeout_ms for link up; returns true when up (tap in another netns reads down). */
 bool sf_port_wait_link(const struct sf_port *p, unsigned int timeout_ms);
 
@@ -87,6 +131,23 @@ void sf_port_close(struct sf_port *p);
 
 /** Add an address (or range); returns 0, -EEXIST (the same one is there) or -ENOSPC. */
 int sf_port_add_addr(struct sf_port *p, const struct sf_port_addr *a);
+
+/** "client", "server" or "both" for a role; sf_port_role_parse() the reverse (0: unknown). */
+const char *sf_port_role_name(uint8_t role);
+uint8_t sf_port_role_parse(const char *s);
+
+/**
+ * Set the gateway of @p family to @p addr (main lcore, while stopped). With @p mac (6 bytes)
+ * the gateway's MAC is static; without, the client resolves it by ARP or ND.
+ * @return the neighbour index of the gateway, or -ENOSPC.
+ */
+int sf_port_set_gateway(struct sf_port *p, uint8_t family, const uint8_t *addr, const uint8_t *mac);
+
+/**
+ * The neighbour that frames to @p dst go to: @p dst itself when one of the port's prefixes
+ * holds it or no gateway is set (the peer answers ARP for it, e.g. a proxy), else the gateway.
+ */
+const uint8_t *sf_port_next_hop(const struct sf_port *p, uint8_t family, const uint8_t *dst);
 
 /** Is @p addr (4 or 16 bytes by family) one of the port's addresses? Hot path: a short scan. */
 static inline bool sf_port_has_addr(const struct sf_port *p, uint8_t family, const uint8_t *addr)
@@ -110,6 +171,9 @@ static inline bool sf_port_has_addr(const struct sf_port *p, uint8_t family, con
  */
 int sf_port_neigh_want(struct sf_port *p, uint8_t family, const uint8_t *addr);
 
+/** Give neighbour @p idx a static MAC (6 bytes) that ARP and ND do not override. */
+void sf_port_neigh_set_static(struct sf_port *p, uint32_t idx, const uint8_t *mac);
+
 /** A worker heard @p mac for @p addr (ARP, NS, NA): publish it if the address is wanted. */
 void sf_port_neigh_learn(struct sf_port *p, uint8_t family, const uint8_t *addr, const uint8_t *mac);
 
@@ -128,8 +192,18 @@ static inline bool sf_port_neigh_mac(const struct sf_port *p, uint32_t idx, uint
 /** Does any address of the port share @p addr's prefix (is it on-link)? Pick the source for it. */
 const struct sf_port_addr *sf_port_addr_for(const struct sf_port *p, uint8_t family, const uint8_t *addr);
 
-/** testpmd-like summary: driver, MAC, queues, descriptors, offloads, link, addresses. */
+/** testpmd-like summary: driver, socket, role, MAC, link speed and duplex, queues, RSS,
+ * offloads, addresses, gateways and neighbours. */
 void sf_port_print_info(const struct sf_port *p, FILE *f);
+
+/** Every extended statistic of the port with a non-zero value (all with @p all). @return 0 or -errno. */
+int sf_port_print_xstats(const struct sf_port *p, bool all, FILE *f);
+
+/** One line per offload: on, or off and why (start-up log and `show port info`). */
+void sf_port_print_offloads(const struct sf_port *p, FILE *f);
+
+/** Read the link now (main lcore: it may block briefly) and count a change from the last read. */
+void sf_port_link_poll(struct sf_port *p);
 
 /** Print an address as text into @p buf (INET6_ADDRSTRLEN + 4 bytes is enough with the prefix). */
 void sf_port_addr_format(const struct sf_port_addr *a, char *buf, size_t len);
