@@ -205,11 +205,13 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 		sf_client_poll(lc);
 	for (uint16_t pi = 0; pi < lc->nb_ports; pi++)
 		tx_flush(lc, pi);
+	/* Both kinds of poll are timed, so busy / (busy + idle) cycles is the lcore's load. */
 	if (total) {
 		lc->stats.busy_polls++;
 		lc->stats.busy_cycles += rte_rdtsc() - start;
 	} else {
 		lc->stats.idle_polls++;
+		lc->stats.idle_cycles += rte_rdtsc() - start;
 	}
 	return total;
 }

@@ -50,6 +50,7 @@
 	X(responses)     /* responses queued */                                                \
 	X(nd_no_room)    /* NA did not fit in the mbuf */                                      \
 	X(busy_cycles)   /* TSC cycles spent in polls that received frames */                  \
+	X(idle_cycles)   /* TSC cycles spent in polls that received nothing */                 \
 	X(idle_polls)    /* polls that received nothing */                                     \
 	X(busy_polls)
 

@@ -116,6 +116,14 @@ def retrans(tcp_text):
     return sum(retrans_kinds(tcp_text).values())
 
 
+def busy_share(before, after):
+    """The lcore's load between two `show lcore stats` readings: cycles in polls that received
+    frames over cycles in all polls."""
+    idle = after.get("idle_cycles", 0) - before.get("idle_cycles", 0)
+    busy = after.get("busy_cycles", 0) - before.get("busy_cycles", 0)
+    return busy / (idle + busy) if idle + busy else None
+
+
 def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
     w = WORKLOADS[wl]
     pair = Memif(binary, tag, tmp)
@@ -147,11 +155,13 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
         t0 = time.monotonic()
         s0 = server_done(counters(srv.cmd("show tcp stats")))
         c0 = counters(cli.cmd("show client stats"))["completed"]
+        polls0 = [sf.counters() for sf in (srv, cli)]
         time.sleep(max(0.0, seconds - (time.monotonic() - t0)))
         s1 = server_done(counters(srv.cmd("show tcp stats")))
         t1 = time.monotonic()
         c1 = counters(cli.cmd("show client stats"))["completed"]
         t2 = time.monotonic()
+        polls1 = [sf.counters() for sf in (srv, cli)]
         # Drain: the opening ends, then everything in flight closes (bounded).
         deadline = time.monotonic() + 3 + 15
         while True:
@@ -181,6 +191,10 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
             "attempted": cs["attempted"],
             "completed": cs["completed"],
             "open_at_end": cs["open"],
+            # Which side is the bottleneck: each lcore's load in the window (the saturated
+            # side sits near 100 %).
+            "server_load": busy_share(polls0[0], polls1[0]),
+            "client_load": busy_share(polls0[1], polls1[1]),
         }
         return r
     finally:
@@ -254,6 +268,10 @@ def fmt(v, digits=0):
     return f"{v:,.0f}"
 
 
+def pct(v):
+    return "-" if v is None else f"{100 * v:.0f}%"
+
+
 def ratio(a, b):
     return a / b if a and b else None
 
@@ -267,7 +285,7 @@ def table(results):
             r = results.get(f"synfin_{wl}_{close}", {})
             label = f"synfin {wl} ({WORKLOADS[wl]['desc']}), {close} closes"
             if "skipped" in r or "error" in r:
-                rows.append((label, "n/a", "", "", "", "", "", "", ""))
+                rows.append((label, "n/a", "", "", "", "", "", "", "", ""))
                 notes.append(f"{label}: {r.get('skipped', r.get('error'))}")
                 continue
             ppc = r.get("pkts_per_conn")
@@ -288,10 +306,11 @@ def table(results):
                          f"{fmt(min(spread))}-{fmt(max(spread))}" if spread else "-", fmt(r.get("client_cps")), fmt(ppc, 2),
                          f"{fmt(r.get('retrans'))}/{fmt(r.get('failed'))}", fmt(r.get("tx_full")),
                          fmt(r["vs_kernel"], 2) if r["vs_kernel"] else "-",
-                         fmt(r["vs_ceiling"], 2) if r["vs_ceiling"] else "-"))
+                         fmt(r["vs_ceiling"], 2) if r["vs_ceiling"] else "-",
+                         f"{pct(r.get('server_load'))}/{pct(r.get('client_load'))}"))
     lines = []
     hdr = ("figure", "server CPS", "(runs: min-max)", "client CPS", "pkts/conn", "retrans/failed", "tx_full", "x kernel",
-           "x ceiling")
+           "x ceiling", "load srv/cli")
     w = [max(len(str(x[i])) for x in [hdr, *rows]) for i in range(len(hdr))]
     for row in [hdr, *rows]:
         lines.append("  ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i]) for i, c in enumerate(row)))
@@ -321,7 +340,8 @@ def table(results):
         lines.append(f"section {name} failed: {e}")
     lines.append(f"medians of {results['runs']} run(s) of {results['seconds']} s, client concurrency "
                  f"{results['concurrency']}; x kernel = server CPS / kernel CPS (workload b, client closes); "
-                 f"x ceiling = server CPS / (macswap pps / pkts per connection)")
+                 f"x ceiling = server CPS / (macswap pps / pkts per connection); load = cycles in polls "
+                 f"that received frames / cycles in all polls, per side (the bottleneck sits near 100%)")
     lines.append(f"load average at start / end: {results.get('load_start')} / {results.get('load_end')}")
     return "\n".join(lines)
 
