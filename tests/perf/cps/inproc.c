@@ -10,7 +10,8 @@
  *   valgrind --tool=callgrind --toggle-collect=inproc_server_poll inproc --workload b ...
  *
  * and only the server's polls are counted; divide by the connections the server completed while
- * counting (printed here) for instructions per connection. Warm-up connections go through
+ * counting (printed here) for instructions per connection. --toggle-collect=inproc_client_poll
+ * counts the client's polls instead (its generator included), over the same connections. Warm-up connections go through
  * inproc_server_poll_warm(), which callgrind does not count, so start-up (ARP, first touches of
  * the pools) stays out of the figure.
  *
@@ -35,11 +36,17 @@
 #define CLI_IP4 RTE_IPV4(198u, 18, 0, 100)
 #define NB_SRC 100
 
-/* The server's poll while counted; noinline so callgrind can toggle on it by name. */
+/* The server's and the client's polls while counted; noinline so callgrind can toggle on each by name. */
 __attribute__((noinline)) unsigned int inproc_server_poll(struct sf_lcore *lc);
+__attribute__((noinline)) unsigned int inproc_client_poll(struct sf_lcore *lc);
 __attribute__((noinline)) unsigned int inproc_server_poll_warm(struct sf_lcore *lc);
 
 __attribute__((noinline)) unsigned int inproc_server_poll(struct sf_lcore *lc)
+{
+	return sf_lcore_poll(lc);
+}
+
+__attribute__((noinline)) unsigned int inproc_client_poll(struct sf_lcore *lc)
 {
 	return sf_lcore_poll(lc);
 }
@@ -180,7 +187,7 @@ int main(int argc, char **argv)
 	}
 	done0 = server_done(srv);
 	while (server_done(srv) < done0 + conns && spins++ < 100000000) {
-		sf_lcore_poll(cli);
+		inproc_client_poll(cli);
 		sf_rig_wire(pcli.tx, psrv.rx);
 		inproc_server_poll(srv);
 		sf_rig_wire(psrv.tx, pcli.rx);

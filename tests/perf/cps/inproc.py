@@ -4,7 +4,8 @@
 Runs tests/perf/cps/inproc (a synfin client lcore and a synfin server lcore over ring ports,
 one thread) under callgrind with --toggle-collect=inproc_server_poll: only the server's polls
 (rx burst, classify, lookup, lib/tcp, reply in place, tx burst, timers) are counted, the client
-and the frame copy between the two are not. Figure = collected instructions / connections the
+and the frame copy between the two are not. A second run toggles on inproc_client_poll for the
+client's side of the same connections (its generator included). Figure = collected instructions / connections the
 server completed while collecting. Callgrind counts instructions, so the figure does not move
 with the machine's load.
 """
@@ -33,30 +34,38 @@ def top_functions(outfile, n=12, inclusive=True):
     return rows
 
 
+def count(exe, tmp, side, wl, close, conns):
+    """Instructions per connection of one side's polls (callgrind toggled on inproc_<side>_poll)."""
+    cg = os.path.join(tmp, f"callgrind.{side}.{wl}{close}.out")
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
+           f"--toggle-collect=inproc_{side}_poll", exe, "--workload", wl, "--close", close,
+           "--conns", str(conns), "--warmup", "2000", "--concurrency", "32"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    m = re.search(r"server_conns_counted (\d+) .*client_failed (\d+) server_retrans (\d+)", r.stdout)
+    ir = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
+    if r.returncode != 0 or not m or not ir:
+        return {"error": (r.stdout + r.stderr)[-2000:]}
+    counted = int(m.group(1))
+    return {"instr_per_conn": int(ir.group(1)) / counted, "collected": int(ir.group(1)), "server_conns": counted,
+            "client_failed": int(m.group(2)), "server_retrans": int(m.group(3)),
+            "top_inclusive": top_functions(cg), "top_self": top_functions(cg, inclusive=False)}
+
+
 def measure(args, build, tmp, log):
     exe = os.path.join(build, "tests", "perf", "cps", "inproc")
     conns = 2000 if args.quick else 20000
-    out = {"conns": conns, "tool": "valgrind --tool=callgrind --toggle-collect=inproc_server_poll"}
+    out = {"conns": conns, "tool": "valgrind --tool=callgrind --toggle-collect=inproc_server_poll (client: "
+                                    "inproc_client_poll)"}
     for wl, close in CASES:
-        log(f"inproc: workload {wl}, {close} closes, {conns} connections under callgrind")
-        cg = os.path.join(tmp, f"callgrind.{wl}{close}.out")
-        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
-               "--toggle-collect=inproc_server_poll", exe, "--workload", wl, "--close", close,
-               "--conns", str(conns), "--warmup", "2000", "--concurrency", "32"]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        m = re.search(r"server_conns_counted (\d+) .*client_failed (\d+) server_retrans (\d+)", r.stdout)
-        ir = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
-        key = f"{wl}_{close}"
-        if r.returncode != 0 or not m or not ir:
-            out[key] = {"error": (r.stdout + r.stderr)[-2000:]}
-            log(f"  failed: {(r.stdout + r.stderr)[-600:]}")
-            continue
-        counted = int(m.group(1))
-        per = int(ir.group(1)) / counted
-        out[key] = {"instr_per_conn": per, "collected": int(ir.group(1)), "server_conns": counted,
-                    "client_failed": int(m.group(2)), "server_retrans": int(m.group(3)),
-                    "top_inclusive": top_functions(cg), "top_self": top_functions(cg, inclusive=False)}
-        log(f"  {per:.0f} instructions per connection")
-        if close == "client":
-            out[f"instr_per_conn_{wl}"] = per
+        for side in ("server", "client"):
+            log(f"inproc: {side}, workload {wl}, {close} closes, {conns} connections under callgrind")
+            r = count(exe, tmp, side, wl, close, conns)
+            key = f"{wl}_{close}" if side == "server" else f"client_{wl}_{close}"
+            out[key] = r
+            if "error" in r:
+                log(f"  failed: {r['error'][-600:]}")
+                continue
+            log(f"  {r['instr_per_conn']:.0f} instructions per connection")
+            if side == "server" and close == "client":
+                out[f"instr_per_conn_{wl}"] = r["instr_per_conn"]
     return out

@@ -329,8 +329,9 @@ def table(results):
     if ip:
         for wl, close in (("a", "client"), ("b", "client"), ("b", "server")):
             v = ip.get(f"{wl}_{close}", {}).get("instr_per_conn")
-            lines.append(f"server instructions per connection, workload {wl}, {close} closes "
-                         f"(callgrind, inproc, {fmt(ip.get('conns'))} connections): {fmt(v)}")
+            c = ip.get(f"client_{wl}_{close}", {}).get("instr_per_conn")
+            lines.append(f"instructions per connection, workload {wl}, {close} closes (callgrind, inproc, "
+                         f"{fmt(ip.get('conns'))} connections): server {fmt(v)}, client {fmt(c)}")
     mem = results.get("memory", {})
     if mem:
         lines.append(f"memory: {fmt(mem.get('bytes_per_established'), 1)} bytes per established connection, "
