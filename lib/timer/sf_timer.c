@@ -139,6 +139,7 @@ static void place(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 	s = digit(expires, level);
 	t->slot = (uint16_t)(level * SF_WHEEL_SLOTS + s);
 	lanes_append(w, w->slots[level][s], t);
+	w->slot_count[level][s]++;
 	w->occupied[level] |= UINT64_C(1) << s;
 	if (level > 0) {
 		uint64_t p = pass_tick(w, level, s);
@@ -157,9 +158,11 @@ void sf_wheel_init(struct sf_wheel *w, uint64_t now)
 	w->lane_next = 0;
 	for (unsigned int l = 0; l < SF_WHEEL_LEVELS; l++) {
 		w->occupied[l] = 0;
-		for (unsigned int s = 0; s < SF_WHEEL_SLOTS; s++)
+		for (unsigned int s = 0; s < SF_WHEEL_SLOTS; s++) {
+			w->slot_count[l][s] = 0;
 			for (unsigned int k = 0; k < SF_WHEEL_LANES; k++)
 				list_init(&w->slots[l][s][k]);
+		}
 	}
 	for (unsigned int k = 0; k < SF_WHEEL_LANES; k++) {
 		list_init(&w->due[k]);
@@ -168,7 +171,8 @@ void sf_wheel_init(struct sf_wheel *w, uint64_t now)
 	w->stats = (struct sf_wheel_stats){0};
 }
 
-/* Take @t off its list and clear its slot's bit if it was the last one. */
+/* Take @t off its list and clear its slot's bit if it was the last one. The slot's count says
+ * so without looking at the other lanes (re-arming a connection's timer does this every time). */
 static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 {
 	unsigned int id = t->slot;
@@ -179,7 +183,7 @@ static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 	} else {
 		unsigned int level = id / SF_WHEEL_SLOTS, s = id % SF_WHEEL_SLOTS;
 
-		if (list_empty(&w->slots[level][s][t->lane]) && lanes_empty(w->slots[level][s]))
+		if (--w->slot_count[level][s] == 0)
 			w->occupied[level] &= ~(UINT64_C(1) << s);
 	}
 }
@@ -250,6 +254,7 @@ static void cascade(struct sf_wheel *w, uint64_t c)
 
 			passed &= passed - 1;
 			w->occupied[l] &= ~(UINT64_C(1) << s);
+			w->slot_count[l][s] = 0;
 			/* Move the lists aside first: a far top-level timer may land in this very slot
 			 * again, and must not be seen twice. */
 			for (unsigned int k = 0; k < SF_WHEEL_LANES; k++) {
@@ -307,9 +312,12 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 			struct sf_timer *lanes = w->slots[0][s];
 			uint64_t tick = (w->now & ~(uint64_t)LEVEL_MASK) | s;
 
+			unsigned int before = n;
+
 			occ &= occ - 1;
 			n = drain(lanes, out, n, budget);
-			if (!lanes_empty(lanes)) {
+			w->slot_count[0][s] -= n - before;
+			if (w->slot_count[0][s] != 0) {
 				/* Out of budget inside this tick: stop just before it, so the slot is
 				 * still ahead of the wheel's time and the next call resumes here. */
 				w->now = tick - 1;
@@ -403,6 +411,7 @@ int sf_wheel_check(const struct sf_wheel *w)
 	for (unsigned int l = 0; l < SF_WHEEL_LEVELS; l++) {
 		for (unsigned int s = 0; s < SF_WHEEL_SLOTS; s++) {
 			bool bit = (w->occupied[l] >> s) & 1u;
+			uint64_t before = count;
 
 			if (bit == lanes_empty(w->slots[l][s]))
 				return -4; /* bitmap and lists disagree */
@@ -413,6 +422,8 @@ int sf_wheel_check(const struct sf_wheel *w)
 				if (rc != 0)
 					return rc;
 			}
+			if (count - before != w->slot_count[l][s])
+				return -13; /* the slot's count and its lists disagree */
 		}
 	}
 	if (count != w->pending)

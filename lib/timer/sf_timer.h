@@ -77,6 +77,7 @@ struct sf_wheel {
 	uint32_t lane_next;    /**< round-robin lane for the next arm */
 	struct sf_timer due[SF_WHEEL_LANES]; /**< heads of the due lists */
 	struct sf_timer slots[SF_WHEEL_LEVELS][SF_WHEEL_SLOTS][SF_WHEEL_LANES]; /**< list heads */
+	uint32_t slot_count[SF_WHEEL_LEVELS][SF_WHEEL_SLOTS]; /**< timers in each slot, all lanes */
 	struct sf_wheel_stats stats;
 };
 
@@ -135,7 +136,7 @@ uint64_t sf_wheel_next_expiry(const struct sf_wheel *w);
 uint64_t sf_timer_expires(const struct sf_wheel *w, const struct sf_timer *t);
 
 /**
- * Verify the wheel's invariants: list links, bitmaps, every timer in the slot its deadline
+ * Verify the wheel's invariants: list links, bitmaps, slot counts, every timer in the slot its deadline
  * and the wheel's time call for, the pending count and the cascade bound. O(timers + slots),
  * for tests. @return 0 when consistent, otherwise a negative number naming the broken rule.
  */
