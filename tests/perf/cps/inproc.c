@@ -204,6 +204,9 @@ int main(int argc, char **argv)
 	       "\n",
 	       done1 - done0, cli->client.stats.completed, failed, retrans(srv), retrans(cli), srv->stats.rx_pkts,
 	       srv->stats.tx_pkts);
+	printf("timer arms per connection: server %.2f client %.2f\n",
+	       (double)srv->wheel.stats.armed / (double)server_done(srv),
+	       (double)cli->wheel.stats.armed / (double)server_done(srv));
 	if (done1 - done0 < conns || failed != 0) {
 		/* Something is wrong with the pair, not the figure: show both sides' counters. */
 		printf("server:\n");
