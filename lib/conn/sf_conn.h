@@ -99,6 +99,7 @@ struct sf_conn_config {
 	uint32_t tw6_capacity;   /**< IPv6 TIME_WAIT entries; 0 refuses IPv6 TIME_WAIT */
 	sf_conn_hash_fn hash_fn; /**< the hash callers pass in; NULL means sf_conn_hash_crc() */
 	void *hash_ctx;          /**< passed to hash_fn */
+	int numa_node;           /**< node the memory should live on (the lcore's); -1: no preference */
 };
 
 /** Counters and gauges for the engine's stats display. */

@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #if defined(__SSE4_2__)
 #include <nmmintrin.h>
@@ -17,8 +19,16 @@
 
 /* ---- memory ---- */
 
-/* An anonymous mapping, hugepage-hinted and faulted in now so the data path never faults. */
-static void *big_alloc(size_t bytes)
+/* mbind(2)'s policy that prefers a node and falls back to others when it is full. */
+#define SF_MPOL_PREFERRED 1
+
+/*
+ * An anonymous mapping, hugepage-hinted, preferring NUMA node @p node (the lcore's, so its
+ * table is local to it; -1: wherever the first touch lands), and faulted in now so the data path
+ * never faults. The raw system call spares a libnuma dependency; a kernel or node that refuses
+ * the hint leaves the default policy, which is correct, only maybe remote.
+ */
+static void *big_alloc(size_t bytes, int node)
 {
 	void *p;
 
@@ -30,6 +40,13 @@ static void *big_alloc(size_t bytes)
 #ifdef MADV_HUGEPAGE
 	if (bytes >= (size_t)2 << 20)
 		(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if THP is off */
+#endif
+#ifdef SYS_mbind
+	if (node >= 0 && node < 64) {
+		unsigned long mask = 1UL << node;
+
+		(void)syscall(SYS_mbind, p, bytes, SF_MPOL_PREFERRED, &mask, (unsigned long)node + 2, 0UL);
+	}
 #endif
 	memset(p, 0, bytes);
 	return p;
@@ -88,7 +105,7 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
 	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : crc_hash_fn;
 	c->hash_ctx = cfg->hash_ctx;
-	c->buckets = big_alloc(c->table_bytes);
+	c->buckets = big_alloc(c->table_bytes, cfg->numa_node);
 	if (c->buckets == NULL)
 		goto fail;
 
@@ -98,9 +115,9 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
 	c->tcb_free_bytes = sizeof(uint32_t) * (size_t)c->tcb_cap;
 	if (c->tcb_cap != 0) {
-		c->tcb_mem = big_alloc(c->tcb_bytes);
-		c->tcb_meta = big_alloc(c->tcb_meta_bytes);
-		c->tcb_free = big_alloc(c->tcb_free_bytes);
+		c->tcb_mem = big_alloc(c->tcb_bytes, cfg->numa_node);
+		c->tcb_meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
+		c->tcb_free = big_alloc(c->tcb_free_bytes, cfg->numa_node);
 		if (c->tcb_mem == NULL || c->tcb_meta == NULL || c->tcb_free == NULL)
 			goto fail;
 	}
@@ -112,8 +129,8 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->tw6.cap = cfg->tw6_capacity;
 	c->tw6.esize = sizeof(struct sf_tw6);
 	c->tw6.bytes = (size_t)c->tw6.cap * c->tw6.esize;
-	if ((c->tw4.cap != 0 && (c->tw4.mem = big_alloc(c->tw4.bytes)) == NULL) ||
-	    (c->tw6.cap != 0 && (c->tw6.mem = big_alloc(c->tw6.bytes)) == NULL))
+	if ((c->tw4.cap != 0 && (c->tw4.mem = big_alloc(c->tw4.bytes, cfg->numa_node)) == NULL) ||
+	    (c->tw6.cap != 0 && (c->tw6.mem = big_alloc(c->tw6.bytes, cfg->numa_node)) == NULL))
 		goto fail;
 	return c;
 fail:

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "engine_priv.h"
@@ -30,6 +31,8 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 			.tcb_align = RTE_CACHE_LINE_SIZE,
 			.tw4_capacity = sizes->tw4,
 			.tw6_capacity = sizes->tw6,
+			/* The worker's table lives on its own node (app/ports.c puts the lcore there). */
+			.numa_node = (int)rte_lcore_to_socket_id(lc->lcore_id),
 		};
 		struct sf_tcp_ctx fresh;
 
@@ -365,7 +368,9 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		}
 	}
 
-	const struct sf_listener *l = lc->listeners ? sf_listeners_find(lc->listeners, key) : NULL;
+	/* Port-pair mode: a port whose role leaves out the server answers no SYN for a listener. */
+	const struct sf_listener *l = lc->listeners && (lc->ports[pi]->role & SF_PORT_ROLE_SERVER)
+					      ? sf_listeners_find(lc->listeners, key) : NULL;
 	enum sf_tcp_listen_verdict verdict;
 
 	if (!(seg->flags & SF_TCP_SYN))

@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "conn_test.h"
+#include "sf_conn_priv.h" /* where the table keeps its memory, for the NUMA test */
 
 struct fixture {
 	struct sf_conn *c;
@@ -397,6 +400,38 @@ static void bad_configuration_is_refused(void **state)
 	assert_null(sf_conn_create(&cfg));
 }
 
+/* The memory policy of the page at @p addr, by get_mempolicy(2) (raw: no libnuma here). */
+static long policy_of(const void *addr, unsigned long *nodes)
+{
+	int mode = -1;
+
+	*nodes = 0;
+	if (syscall(SYS_get_mempolicy, &mode, nodes, 64UL, addr, 2UL /* MPOL_F_ADDR */) != 0)
+		return -1;
+	return mode;
+}
+
+static void memory_prefers_the_configured_numa_node(void **state)
+{
+	struct sf_conn_config cfg = {.tcb_capacity = 64, .tcb_size = 128, .tw4_capacity = 64, .numa_node = 0};
+	struct sf_conn *c;
+	unsigned long nodes;
+
+	(void)state;
+	c = sf_conn_create(&cfg);
+	assert_non_null(c);
+	assert_int_equal(policy_of(c->buckets, &nodes), 1 /* MPOL_PREFERRED */);
+	assert_int_equal(nodes, 1UL);
+	assert_int_equal(policy_of(c->tcb_mem, &nodes), 1);
+	assert_int_equal(policy_of(c->tw4.mem, &nodes), 1);
+	sf_conn_free(c);
+	cfg.numa_node = -1;
+	c = sf_conn_create(&cfg);
+	assert_non_null(c);
+	assert_int_equal(policy_of(c->buckets, &nodes), 0 /* MPOL_DEFAULT */);
+	sf_conn_free(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_small, teardown)
 #define TC(fn) cmocka_unit_test_setup_teardown(fn, setup_const_hash, teardown)
 
@@ -420,6 +455,7 @@ int main(void)
 		cmocka_unit_test(random_inserts_and_deletes_match_reference),
 		T(check_detects_a_corrupted_signature),
 		cmocka_unit_test(bad_configuration_is_refused),
+		cmocka_unit_test(memory_prefers_the_configured_numa_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
