@@ -1,21 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The CLI shell: assembles the topics' commands into one cmdline context, runs command files
- * and the interactive prompt. Commands themselves live one file per topic (cli_*.c). */
+/*
+ * The CLI shell: assembles the topics' commands into one cmdline context, runs command files
+ * and the interactive prompt. Commands themselves live one file per topic (cli_*.c).
+ *
+ * Lines go through cmdline_parse() here rather than through cmdline's own input loop, so that
+ * a line that fails gets a one-line error naming the grammar it was meant to follow (cmdline
+ * itself only says "Bad arguments"). The prompt is DPDK's rdline (editing, history, TAB
+ * completion and `?` help from the same context) with our validate callback.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmdline.h>
-#include <cmdline_socket.h>
+#include <cmdline_parse.h>
+#include <cmdline_rdline.h>
 #include <rte_lcore.h>
 
 #include "sf_app.h"
 
 #define SF_CLI_MAX_CMDS 128
+
+#define SF_CLI_MAX_DEPTH 8 /* `load` inside loaded files */
+#define PROMPT "synfin> "
 
 static const struct sf_cli_topic *const topics[] = {
 	&sf_cli_topic_run,
@@ -26,8 +37,13 @@ static const struct sf_cli_topic *const topics[] = {
 };
 
 static cmdline_parse_ctx_t ctx[SF_CLI_MAX_CMDS + 1];
-static struct cmdline *prompt_cl;
+static struct cmdline *parser; /**< holds the context for cmdline_parse() and completion */
+static struct rdline *prompt_rdl;
 static pthread_t prompt_tid;
+static bool prompt_running;
+static struct termios saved_tty;
+static bool tty_saved;
+static unsigned int depth;
 
 static cmdline_parse_ctx_t *cli_ctx(void)
 {
@@ -102,34 +118,190 @@ int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last)
 	return 0;
 }
 
+/* The grammar of an instruction: its help text up to the first ": ". */
+static size_t grammar_len(const char *help)
+{
+	const char *colon = strstr(help, ": ");
+
+	return colon ? (size_t)(colon - help) : strlen(help);
+}
+
+/* How many leading words of @p line the literal words of @p grammar accept ("a|b" is either,
+ * "<x>" ends the literal prefix). */
+static unsigned int words_matched(const char *grammar, size_t glen, char words[][64], unsigned int nw)
+{
+	unsigned int n = 0;
+	const char *g = grammar, *end = grammar + glen;
+
+	while (g < end && n < nw) {
+		const char *sp = memchr(g, ' ', (size_t)(end - g));
+		size_t len = sp ? (size_t)(sp - g) : (size_t)(end - g);
+		bool ok = false;
+
+		if (*g == '<' || *g == '[')
+			break;
+		for (const char *alt = g; alt < g + len;) {
+			const char *bar = memchr(alt, '|', (size_t)(g + len - alt));
+			size_t alen = bar ? (size_t)(bar - alt) : (size_t)(g + len - alt);
+
+			if (alen == strlen(words[n]) && strncmp(alt, words[n], alen) == 0)
+				ok = true;
+			alt += alen + 1;
+		}
+		if (!ok)
+			break;
+		n++;
+		g += len + 1;
+	}
+	return n;
+}
+
+/* One line of error for a line that failed: the grammars of the commands it resembles most. */
+static void explain(int rc, const char *line)
+{
+	char words[8][64];
+	unsigned int nw = 0, best = 0, shown = 0;
+	const char *p = line;
+
+	while (nw < RTE_DIM(words)) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\r\n");
+		if (len == 0)
+			break;
+		snprintf(words[nw++], sizeof(words[0]), "%.*s", (int)len, p);
+		p += len;
+	}
+	for (cmdline_parse_ctx_t *c = cli_ctx(); *c != NULL; c++) {
+		unsigned int m = words_matched((*c)->help_str, grammar_len((*c)->help_str), words, nw);
+
+		best = m > best ? m : best;
+	}
+	if (rc == CMDLINE_PARSE_NOMATCH || best == 0) {
+		printf("Command not found: '%s' (help lists every command with its grammar)\n", nw ? words[0] : "");
+		fflush(stdout);
+		return;
+	}
+	printf("%s, expected: ", rc == CMDLINE_PARSE_AMBIGUOUS ? "Ambiguous command" : "Bad arguments");
+	for (cmdline_parse_ctx_t *c = cli_ctx(); *c != NULL; c++) {
+		size_t glen = grammar_len((*c)->help_str);
+
+		if (words_matched((*c)->help_str, glen, words, nw) == best)
+			printf("%s%.*s", shown++ ? " | " : "", (int)glen, (*c)->help_str);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+static struct cmdline *cli_parser(void)
+{
+	if (parser == NULL) {
+		/* Only a holder of the context: input never comes through it. */
+		parser = cmdline_new(cli_ctx(), "", -1, STDOUT_FILENO);
+		if (parser == NULL)
+			rte_exit(EXIT_FAILURE, "cannot create the command parser\n");
+	}
+	return parser;
+}
+
+int sf_cli_line(const char *line)
+{
+	char buf[CMDLINE_PARSE_RESULT_BUFSIZE < 4096 ? CMDLINE_PARSE_RESULT_BUFSIZE : 4096];
+	int rc;
+
+	/* cmdline_parse() wants the line's end marked. */
+	snprintf(buf, sizeof(buf), "%.*s\n", (int)strcspn(line, "\r\n"), line);
+	rc = cmdline_parse(cli_parser(), buf);
+	if (rc >= 0)
+		return 0;
+	explain(rc, buf);
+	return -1;
+}
+
 int sf_cli_run_file(const char *path)
 {
-	/* cmdline_file_new() discards command output (PLATFORM.md); give it stdout instead. */
-	int fd = open(path, O_RDONLY);
-	struct cmdline *cl;
+	char line[1024];
+	unsigned int lineno = 0, errors = 0;
+	FILE *f;
 
-	if (fd < 0) {
-		printf("cannot open command file %s: %s\n", path, strerror(errno));
-		return -errno;
+	if (depth >= SF_CLI_MAX_DEPTH) {
+		printf("cannot load %s: command files nested more than %u deep\n", path, SF_CLI_MAX_DEPTH);
+		return -ELOOP;
 	}
-	cl = cmdline_new(cli_ctx(), "", fd, STDOUT_FILENO);
-	if (cl == NULL) {
-		close(fd);
-		return -ENOMEM;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		int err = errno;
+
+		printf("cannot open command file %s: %s\n", path, strerror(err));
+		return -err;
 	}
 	printf("Running commands of %s\n", path);
 	fflush(stdout);
-	cmdline_interact(cl);
-	cmdline_free(cl);
-	close(fd);
-	printf("Done with %s\n", path);
-	return 0;
+	depth++;
+	while (!sf_run.quit && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		printf("%s%s", line, strchr(line, '\n') ? "" : "\n"); /* echo, as the prompt does */
+		fflush(stdout);
+		if (sf_cli_line(line) != 0) {
+			printf("%s:%u: the command above failed\n", path, lineno);
+			errors++;
+		}
+	}
+	depth--;
+	fclose(f);
+	printf("Done with %s%s\n", path, errors ? " (with errors)" : "");
+	fflush(stdout);
+	return errors ? -EINVAL : 0;
+}
+
+/* ---- the prompt ---- */
+
+static int prompt_write(struct rdline *rdl, char c)
+{
+	(void)rdl;
+	return write(STDOUT_FILENO, &c, 1) == 1 ? 0 : -1;
+}
+
+static void prompt_validate(struct rdline *rdl, const char *buf, unsigned int size)
+{
+	(void)rdl, (void)size;
+	fflush(stdout);
+	sf_cli_line(buf);
+}
+
+static int prompt_complete(struct rdline *rdl, const char *buf, char *dst, unsigned int size, int *state)
+{
+	(void)rdl;
+	return cmdline_complete(cli_parser(), buf, state, dst, size);
 }
 
 static void *prompt_thread(void *arg)
 {
 	(void)arg;
-	cmdline_interact(prompt_cl);
+	rdline_newline(prompt_rdl, PROMPT);
+	while (!sf_run.quit) {
+		char c;
+		ssize_t n = read(STDIN_FILENO, &c, 1);
+		int rc;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* end of input */
+		rc = rdline_char_in(prompt_rdl, c);
+		if (rc == RDLINE_RES_VALIDATED) {
+			const char *line = rdline_get_buffer(prompt_rdl);
+
+			if (line != NULL && strspn(line, " \t\r\n") < strlen(line))
+				rdline_add_history(prompt_rdl, line);
+			if (sf_run.quit)
+				break;
+			rdline_newline(prompt_rdl, PROMPT);
+		} else if (rc == RDLINE_RES_EOF || rc == RDLINE_RES_EXITED) {
+			break;
+		}
+	}
 	/* End of input or `quit`: the process ends with the prompt. */
 	sf_app_quit();
 	return NULL;
@@ -139,27 +311,49 @@ int sf_cli_start_interactive(void)
 {
 	int rc;
 
-	prompt_cl = cmdline_stdin_new(cli_ctx(), "synfin> ");
-	if (prompt_cl == NULL)
+	cli_parser();
+	prompt_rdl = rdline_new(prompt_write, prompt_validate, prompt_complete, NULL);
+	if (prompt_rdl == NULL)
 		return -ENOMEM;
+	/* Keys one at a time, echoed by rdline. ISIG stays on: Ctrl-C ends synfin like SIGINT. */
+	if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+		struct termios t = saved_tty;
+
+		tty_saved = true;
+		t.c_lflag &= (tcflag_t) ~(ICANON | ECHO | IEXTEN);
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+	}
 	rc = rte_ctrl_thread_create(&prompt_tid, "sf-prompt", NULL, prompt_thread, NULL);
 	if (rc != 0) {
-		cmdline_stdin_exit(prompt_cl);
-		prompt_cl = NULL;
+		sf_cli_stop_interactive();
 		return rc;
 	}
+	prompt_running = true;
 	return 0;
 }
 
 void sf_cli_stop_interactive(void)
 {
-	if (prompt_cl == NULL)
-		return;
-	/* A signal or the duration may end the process while the prompt waits in read():
-	 * cancel it there (read is a cancellation point), then restore the terminal. */
-	pthread_cancel(prompt_tid);
-	pthread_join(prompt_tid, NULL);
-	cmdline_stdin_exit(prompt_cl);
-	prompt_cl = NULL;
-	printf("\n");
+	if (prompt_running) {
+		/* A signal or the duration may end the process while the prompt waits in read():
+		 * cancel it there (read is a cancellation point). */
+		pthread_cancel(prompt_tid);
+		pthread_join(prompt_tid, NULL);
+		prompt_running = false;
+		printf("\n");
+	}
+	if (tty_saved) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+		tty_saved = false;
+	}
+	if (prompt_rdl != NULL) {
+		rdline_free(prompt_rdl);
+		prompt_rdl = NULL;
+	}
+	if (parser != NULL) {
+		cmdline_free(parser);
+		parser = NULL;
+	}
 }

@@ -256,6 +256,40 @@ static cmdline_parse_inst_t cmd_client_close = {
 	.tokens = {(void *)&cmd_cc_set, (void *)&cmd_cc_client, (void *)&cmd_cc_close, (void *)&cmd_cc_who, NULL},
 };
 
+/* set client sport <port>-<port> */
+struct cmd_sport_result {
+	cmdline_fixed_string_t set, client, sport, range;
+};
+
+static void cmd_sport_parsed(void *res, struct cmdline *cl, void *data)
+{
+	struct cmd_sport_result *r = res;
+	uint16_t lo, hi;
+
+	(void)cl, (void)data;
+	if (sf_cli_refuse_while_running())
+		return;
+	if (sf_cli_parse_port_range(r->range, &lo, &hi) != 0) {
+		printf("bad source ports '%s': expected <port> or <port>-<port>, 1..65535\n", r->range);
+		return;
+	}
+	sf_app.client.sport_lo = lo;
+	sf_app.client.sport_hi = hi;
+	printf("client source ports %u-%u\n", lo, hi);
+	fflush(stdout);
+}
+
+static cmdline_parse_token_string_t cmd_sport_set = TOKEN_STRING_INITIALIZER(struct cmd_sport_result, set, "set");
+static cmdline_parse_token_string_t cmd_sport_client = TOKEN_STRING_INITIALIZER(struct cmd_sport_result, client, "client");
+static cmdline_parse_token_string_t cmd_sport_sport = TOKEN_STRING_INITIALIZER(struct cmd_sport_result, sport, "sport");
+static cmdline_parse_token_string_t cmd_sport_range = TOKEN_STRING_INITIALIZER(struct cmd_sport_result, range, NULL);
+static cmdline_parse_inst_t cmd_sport = {
+	.f = cmd_sport_parsed,
+	.help_str = "set client sport <port>[-<port>]: the local ports connections are opened from",
+	.tokens = {(void *)&cmd_sport_set, (void *)&cmd_sport_client, (void *)&cmd_sport_sport, (void *)&cmd_sport_range,
+		   NULL},
+};
+
 /* show client stats */
 struct cmd_show_client_result {
 	cmdline_fixed_string_t show, client, stats;
@@ -277,7 +311,7 @@ static cmdline_parse_inst_t cmd_show_client = {
 };
 
 static cmdline_parse_inst_t *const client_cmds[] = {
-	&cmd_client, &cmd_set_client_num, &cmd_req_http, &cmd_req_raw, &cmd_client_close, &cmd_show_client, NULL,
+	&cmd_client, &cmd_set_client_num, &cmd_req_http, &cmd_req_raw, &cmd_client_close, &cmd_sport, &cmd_show_client, NULL,
 };
 
 const struct sf_cli_topic sf_cli_topic_client = {.name = "Client", .cmds = client_cmds};

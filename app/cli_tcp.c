@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* CLI topic "tcp": TCP settings (applied at the next `start`) and TCP counters. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,47 +196,126 @@ static cmdline_parse_inst_t cmd_conn = {
 		   (void *)&cmd_conn_timewait, (void *)&cmd_conn_n_tw, NULL},
 };
 
+/* set tcp mss|window|wscale|rto-max|delack|init-cwnd|fin-wait-2|challenge-acks|syn-retries|syn-ack-retries|retries <n> */
+struct cmd_knob_result {
+	cmdline_fixed_string_t set, tcp, knob;
+	uint32_t n;
+};
+
+/** Every TCP setting that is one number: its name, what it is, where it lives. */
+static const struct tcp_knob {
+	const char *name;
+	const char *what;
+	size_t off;
+	uint8_t size; /**< 1, 2 or 4 bytes */
+} tcp_knobs[] = {
+	{"mss", "MSS advertised and sent, bytes", offsetof(struct sf_tcp_config, mss), 2},
+	{"window", "receive window, bytes", offsetof(struct sf_tcp_config, rcv_wnd), 4},
+	{"wscale", "window shift offered", offsetof(struct sf_tcp_config, rcv_wscale), 1},
+	{"rto-max", "largest RTO, ms", offsetof(struct sf_tcp_config, rto_max_ms), 4},
+	{"delack", "delayed-ACK delay, ms (0: ACK at once)", offsetof(struct sf_tcp_config, delack_ms), 4},
+	{"init-cwnd", "initial window, segments", offsetof(struct sf_tcp_config, init_cwnd_segs), 1},
+	{"fin-wait-2", "FIN-WAIT-2 timeout, ms (0: none)", offsetof(struct sf_tcp_config, fin_wait_2_ms), 4},
+	{"challenge-acks", "challenge ACKs per second per lcore", offsetof(struct sf_tcp_config, challenge_ack_limit), 4},
+	{"syn-retries", "SYN retransmissions", offsetof(struct sf_tcp_config, syn_retries), 1},
+	{"syn-ack-retries", "SYN-ACK retransmissions", offsetof(struct sf_tcp_config, synack_retries), 1},
+	{"retries", "data and FIN retransmissions", offsetof(struct sf_tcp_config, max_retries), 1},
+};
+
+uint32_t sf_cli_tcp_knob_get(const struct sf_tcp_config *cfg, unsigned int i)
+{
+	const uint8_t *p = (const uint8_t *)cfg + tcp_knobs[i].off;
+	uint32_t v32;
+	uint16_t v16;
+
+	if (tcp_knobs[i].off == offsetof(struct sf_tcp_config, delack_ms) && !cfg->delack)
+		return 0; /* off, whatever delay is kept for when it is turned on */
+	switch (tcp_knobs[i].size) {
+	case 1: return *p;
+	case 2: memcpy(&v16, p, 2); return v16;
+	default: memcpy(&v32, p, 4); return v32;
+	}
+}
+
+const char *sf_cli_tcp_knob_name(unsigned int i)
+{
+	return i < RTE_DIM(tcp_knobs) ? tcp_knobs[i].name : NULL;
+}
+
+static void cmd_knob_parsed(void *res, struct cmdline *cl, void *data)
+{
+	static struct sf_tcp_ctx scratch;
+	struct cmd_knob_result *r = res;
+	struct sf_tcp_config cfg = sf_app.tcp_cfg;
+	const struct tcp_knob *k = NULL;
+	uint8_t *p;
+
+	(void)cl, (void)data;
+	if (sf_cli_refuse_while_running())
+		return;
+	for (unsigned int i = 0; i < RTE_DIM(tcp_knobs); i++)
+		if (strcmp(tcp_knobs[i].name, r->knob) == 0)
+			k = &tcp_knobs[i];
+	if (k == NULL) /* the token allows no other */
+		return;
+	if ((k->size == 1 && r->n > UINT8_MAX) || (k->size == 2 && r->n > UINT16_MAX)) {
+		printf("%s: at most %u\n", k->name, k->size == 1 ? UINT8_MAX : UINT16_MAX);
+		return;
+	}
+	p = (uint8_t *)&cfg + k->off;
+	if (k->size == 1) {
+		*p = (uint8_t)r->n;
+	} else if (k->size == 2) {
+		uint16_t v = (uint16_t)r->n;
+
+		memcpy(p, &v, 2);
+	} else {
+		memcpy(p, &r->n, 4);
+	}
+	if (k->off == offsetof(struct sf_tcp_config, delack_ms))
+		cfg.delack = r->n != 0;
+	/* lib/tcp is the one judge of a consistent configuration: ask it before applying. */
+	if (sf_tcp_ctx_init(&scratch, &cfg) != 0) {
+		printf("%s %u refused: inconsistent with the other TCP settings (see show config)\n", k->name, r->n);
+		return;
+	}
+	sf_app.tcp_cfg = cfg;
+	printf("TCP %s: %u\n", k->what, r->n);
+	fflush(stdout);
+}
+
+static cmdline_parse_token_string_t cmd_knob_set = TOKEN_STRING_INITIALIZER(struct cmd_knob_result, set, "set");
+static cmdline_parse_token_string_t cmd_knob_tcp = TOKEN_STRING_INITIALIZER(struct cmd_knob_result, tcp, "tcp");
+static cmdline_parse_token_string_t cmd_knob_knob = TOKEN_STRING_INITIALIZER(
+	struct cmd_knob_result, knob,
+	"mss#window#wscale#rto-max#delack#init-cwnd#fin-wait-2#challenge-acks#syn-retries#syn-ack-retries#retries");
+static cmdline_parse_token_num_t cmd_knob_n = TOKEN_NUM_INITIALIZER(struct cmd_knob_result, n, RTE_UINT32);
+static cmdline_parse_inst_t cmd_knob = {
+	.f = cmd_knob_parsed,
+	.help_str = "set tcp mss|window|wscale|rto-max|delack|init-cwnd|fin-wait-2|challenge-acks|syn-retries|"
+		    "syn-ack-retries|retries <n>: MSS (bytes), receive window (bytes), window shift, largest RTO "
+		    "(ms), delayed-ACK delay (ms, 0: off), initial window (segments), FIN-WAIT-2 timeout (ms), "
+		    "challenge ACKs per second, retransmission budgets",
+	.tokens = {(void *)&cmd_knob_set, (void *)&cmd_knob_tcp, (void *)&cmd_knob_knob, (void *)&cmd_knob_n, NULL},
+};
+
 /* show tcp stats */
 struct cmd_show_tcp_result {
 	cmdline_fixed_string_t show, tcp, stats;
 };
 
-struct stats_sum {
-	unsigned int n;
-	const char *group[256];
-	const char *name[256];
-	uint64_t value[256];
-};
-
-static void stat_add(void *arg, const char *group, const char *name, uint64_t value)
-{
-	struct stats_sum *s = arg;
-
-	for (unsigned int i = 0; i < s->n; i++)
-		if (s->name[i] == name && s->group[i] == group) {
-			s->value[i] += value;
-			return;
-		}
-	if (s->n < RTE_DIM(s->value)) {
-		s->group[s->n] = group;
-		s->name[s->n] = name;
-		s->value[s->n++] = value;
-	}
-}
-
 /** Print every lcore's TCP counters summed, grouped, zeros skipped but for the state gauges. */
 void sf_cli_print_tcp_stats(void)
 {
-	static struct stats_sum sum;
+	static struct sf_tcp_sum sum;
 	struct sf_conn_stats cs;
 	const char *group = NULL;
 
-	memset(&sum, 0, sizeof(sum));
+	sf_stats_tcp_sum(&sum);
 	memset(&cs, 0, sizeof(cs));
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
 		const struct sf_lcore *lc = sf_app.workers[w];
 
-		sf_tcp_stats_visit(&lc->tcp.stats, stat_add, &sum);
 		if (lc->conn) {
 			const struct sf_conn_stats *c = sf_conn_stats(lc->conn);
 
@@ -279,7 +359,7 @@ static cmdline_parse_inst_t cmd_show_tcp = {
 };
 
 static cmdline_parse_inst_t *const tcp_cmds[] = {
-	&cmd_msl, &cmd_rto, &cmd_opt, &cmd_cookies, &cmd_conn, &cmd_show_tcp, NULL,
+	&cmd_msl, &cmd_rto, &cmd_opt, &cmd_cookies, &cmd_knob, &cmd_conn, &cmd_show_tcp, NULL,
 };
 
 const struct sf_cli_topic sf_cli_topic_tcp = {.name = "TCP", .cmds = tcp_cmds};

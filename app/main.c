@@ -2,7 +2,7 @@
 /*
  * synfin: a kernel-bypass TCP endpoint for connection-rate benchmarks.
  *
- *   synfin [EAL options] -- [-i] [--cmdline-file FILE] [--duration S]
+ *   synfin [EAL options] -- [-i] [--cmdline-file FILE] [--duration S] [--stats-period S] [--json FILE]
  *
  * Every probed ethdev port gets one rx/tx queue pair per worker lcore. The main lcore runs the
  * prompt (or waits for the duration) while the workers poll; with a single lcore, the main
@@ -18,12 +18,14 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
+#include <rte_pdump.h>
 
 #include "sf_app.h"
 
@@ -36,6 +38,7 @@ static void usage(const char *prog)
 	       "  --cmdline-file FILE    run the commands of FILE first (see config/)\n"
 	       "  --duration S           run S seconds without a prompt, then print a final report\n"
 	       "  --stats-period S       print a line of live counters every S seconds (default 1, at the prompt 0: off)\n"
+	       "  --json FILE            write a JSON object per period (1 s when no line) and a final summary\n"
 	       "  -h, --help             this text\n",
 	       prog);
 }
@@ -47,6 +50,7 @@ static int parse_args(int argc, char **argv)
 		{"cmdline-file", required_argument, NULL, 'f'},
 		{"duration", required_argument, NULL, 'd'},
 		{"stats-period", required_argument, NULL, 's'},
+		{"json", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -77,6 +81,9 @@ static int parse_args(int argc, char **argv)
 				printf("--stats-period: whole seconds (0: off), not '%s'\n", optarg);
 				return -1;
 			}
+			break;
+		case 'j':
+			sf_app.json_path = optarg;
 			break;
 		case 'h':
 		default:
@@ -121,19 +128,51 @@ void sf_app_start(void)
 	__atomic_store_n(&sf_run.running, true, __ATOMIC_RELEASE);
 	printf("Packet processing started on %u worker lcore(s), %u port(s)\n", sf_app.nb_workers,
 	       sf_app.nb_ports);
-	if (sf_app.stats_period)
-		sf_app_stats_start();
+	sf_app_stats_start(); /* the line and JSON records, when a period is set */
 }
 
-void sf_app_stop(void)
+/* Connections still opening, open or closing (TIME_WAIT is done: it needs no peer). */
+static uint64_t open_connections(void)
 {
+	struct sf_snapshot s;
+
+	sf_stats_take(&s);
+	return s.open;
+}
+
+void sf_app_stop(bool now)
+{
+	uint64_t hz = rte_get_tsc_hz(), left = 0;
+	bool poll_here = sf_app.main_is_worker && rte_lcore_id() == rte_get_main_lcore();
+
 	if (!sf_run.running) {
 		printf("Packet processing not started\n");
 		return;
 	}
+	if (!now) {
+		uint64_t t0 = rte_rdtsc(), deadline = t0 + (uint64_t)sf_app.stop_grace_ms * hz / 1000;
+
+		/* Stop opening: a plain store each client reads once per poll. */
+		for (unsigned int w = 0; w < sf_app.nb_workers; w++)
+			sf_app.workers[w]->client.stop_tsc = t0;
+		printf("Stopping: no new connections, waiting up to %u ms for the open ones\n", sf_app.stop_grace_ms);
+		fflush(stdout);
+		while ((left = open_connections()) != 0 && rte_rdtsc() < deadline) {
+			/* A command file on a single lcore: nobody else polls while we wait. */
+			if (poll_here)
+				sf_lcore_poll(sf_app.workers[0]);
+			else
+				rte_delay_us_sleep(10000);
+		}
+	}
 	__atomic_store_n(&sf_run.running, false, __ATOMIC_RELEASE);
 	printf("Packet processing stopped after %.1f s\n",
 	       (double)(rte_rdtsc() - sf_app.start_tsc) / (double)rte_get_tsc_hz());
+	if (now)
+		left = open_connections();
+	if (left)
+		printf("%" PRIu64 " connection(s) still open%s\n", left, now ? "" : " at the end of the grace time");
+	sf_app_print_report(false);
 }
 
 void sf_app_quit(void)
@@ -179,25 +218,7 @@ static void config_defaults(void)
 	snprintf(sf_app.client.path, sizeof(sf_app.client.path), "/");
 	sf_app.client.close_policy = SF_CLOSE_CLIENT;
 	sf_app.client.response_timeout_ms = 10000;
-}
-
-static void print_final_report(void)
-{
-	struct sf_lcore_stats sum;
-
-	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
-		struct rte_eth_stats s;
-
-		if (rte_eth_stats_get(sf_app.ports[i].port_id, &s) == 0)
-			printf("port %u: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
-			       " bytes, missed %" PRIu64 ", rx errors %" PRIu64 ", tx errors %" PRIu64 "\n",
-			       sf_app.ports[i].port_id, s.ipackets, s.ibytes, s.opackets, s.obytes,
-			       s.imissed, s.ierrors, s.oerrors);
-	}
-	sf_lcore_stats_sum(sf_app.workers, sf_app.nb_workers, &sum);
-	printf("lcore stats (all workers):\n");
-	sf_lcore_stats_print(&sum, stdout);
-	fflush(stdout);
+	sf_app.stop_grace_ms = 3000;
 }
 
 /* The main lcore's loop: poll when it is the only lcore, watch the clock and the quit flag. */
@@ -239,9 +260,16 @@ int main(int argc, char **argv)
 	if (sf_app.stats_period == UINT32_MAX)
 		sf_app.stats_period = sf_app.interactive ? 0 : 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sf_app.json_path && sf_json_open(sf_app.json_path) != 0)
+		rte_exit(EXIT_FAILURE, "--json: cannot write %s: %s\n", sf_app.json_path, strerror(errno));
 	install_signals();
 	config_defaults();
 	sf_app_setup_ports_and_workers();
+	/* dpdk-dumpcap (a secondary process) asks the primary to mirror its ports' bursts; it
+	 * needs shared memory, so --no-huge, --in-memory and --no-shconf runs cannot serve it. */
+	if (rte_pdump_init() != 0)
+		printf("packet capture (dpdk-dumpcap) unavailable: %s\n", rte_strerror(rte_errno));
+	sf_telemetry_register();
 
 	if (!sf_app.main_is_worker) {
 		for (unsigned int w = 0; w < sf_app.nb_workers; w++)
@@ -263,9 +291,9 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	/* Both ends of a memif must stop polling before either disconnects (PLATFORM.md). */
 	rte_delay_ms(200);
-	print_final_report();
-	if (sf_app.client.enabled)
-		sf_app_print_client_summary();
+	sf_app_print_report(true);
+	sf_json_close();
+	rte_pdump_uninit();
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++)
 		sf_port_close(&sf_app.ports[i]);
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What the operator watches: a line per period (like dperf's), and the client's summary. */
+/*
+ * What the operator watches. One snapshot of every counter (sf_stats_take) feeds the live line
+ * (one per period, like dperf's), the JSON records, telemetry and the reports, so the views
+ * never disagree about what a figure means.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,58 +12,62 @@
 
 #include "sf_app.h"
 
-/** Everything a line shows, summed over workers and ports at one instant. */
-struct snapshot {
-	uint64_t tsc;
-	uint64_t attempted, established, completed, failed;
-	uint64_t tcp_established, tcp_closed, retrans, open, time_wait;
-	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
-};
+const double sf_stats_pct[SF_STATS_NB_PCT] = {50, 90, 99, 99.9};
+const char *const sf_stats_pct_name[SF_STATS_NB_PCT] = {"p50", "p90", "p99", "p99.9"};
 
-static struct snapshot last;
-static uint64_t next_tsc, started_tsc;
+const char *sf_lat_name(enum sf_lat_kind k)
+{
+	static const char *const names[SF_LAT__COUNT] = {"connect", "response", "total"};
 
-static void client_sum(struct sf_client_stats *s)
+	return (unsigned int)k < SF_LAT__COUNT ? names[k] : "?";
+}
+
+const char *sf_lat_what(enum sf_lat_kind k)
+{
+	static const char *const what[SF_LAT__COUNT] = {"SYN..SYN-ACK", "request..first response byte",
+							 "SYN..close"};
+
+	return (unsigned int)k < SF_LAT__COUNT ? what[k] : "?";
+}
+
+void sf_stats_take(struct sf_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->tsc = rte_rdtsc();
+	s->sides.client = sf_app.client.enabled;
+	s->sides.server = sf_app.listeners != NULL && sf_app.listeners->n > 0;
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
-		const struct sf_client_stats *c = &sf_app.workers[w]->client.stats;
+		const struct sf_lcore *lc = sf_app.workers[w];
+		const struct sf_client_stats *c = &lc->client.stats;
+		const struct sf_tcp_stats *t = &lc->tcp.stats;
+		const struct sf_lcore_stats *l = &lc->stats;
 
 		s->attempted += c->attempted;
 		s->established += c->established;
 		s->completed += c->completed;
-		for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++)
-			s->failed[f] += c->failed[f];
+		for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++) {
+			s->failed_by[f] += c->failed[f];
+			s->failed += c->failed[f];
+		}
 		s->requests += c->requests;
 		s->responses += c->responses;
-		s->open += c->open;
-		s->arp_sent += c->arp_sent;
-	}
-}
-
-static void take(struct snapshot *s)
-{
-	struct sf_client_stats c;
-
-	memset(s, 0, sizeof(*s));
-	s->tsc = rte_rdtsc();
-	client_sum(&c);
-	s->attempted = c.attempted;
-	s->established = c.established;
-	s->completed = c.completed;
-	for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++)
-		s->failed += c.failed[f];
-	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
-		const struct sf_tcp_stats *t = &sf_app.workers[w]->tcp.stats;
-
-		s->tcp_established += t->established;
-		s->tcp_closed += t->closed;
+		s->client_open += c->open;
+		/* lib/tcp counts every handshake; the client's own are the client's. */
+		s->accepted += t->established;
+		s->served += l->responses;
 		for (unsigned int k = 0; k < SF_TCP_RETRANS__COUNT; k++)
 			s->retrans += t->retrans[k];
 		for (unsigned int st = SF_TCP_SYN_SENT; st < SF_TCP_TIME_WAIT; st++)
 			s->open += t->state[st];
 		s->time_wait += t->state[SF_TCP_TIME_WAIT] + t->tw_compact;
+		for (unsigned int r = 1; r < SF_DROP__COUNT; r++)
+			s->errors += l->drops[r];
+		s->errors += l->tx_full + l->tcp_tx_nombuf + l->tcp_table_full + l->multiseg + l->nd_no_room;
+		s->busy_cycles += l->busy_cycles;
+		s->busy_polls += l->busy_polls;
+		s->idle_polls += l->idle_polls;
 	}
+	s->accepted = s->accepted > s->established ? s->accepted - s->established : 0;
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
 		struct rte_eth_stats e;
 
@@ -70,6 +78,68 @@ static void take(struct snapshot *s)
 			s->tx_bytes += e.obytes;
 		}
 	}
+}
+
+static void tcp_add(void *arg, const char *group, const char *name, uint64_t value)
+{
+	struct sf_tcp_sum *s = arg;
+
+	/* The visitor names counters with the same string constants on every lcore. */
+	for (unsigned int i = 0; i < s->n; i++)
+		if (s->name[i] == name && s->group[i] == group) {
+			s->value[i] += value;
+			return;
+		}
+	if (s->n < RTE_DIM(s->value)) {
+		s->group[s->n] = group;
+		s->name[s->n] = name;
+		s->value[s->n++] = value;
+	}
+}
+
+void sf_stats_tcp_sum(struct sf_tcp_sum *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++)
+		sf_tcp_stats_visit(&sf_app.workers[w]->tcp.stats, tcp_add, s);
+}
+
+void sf_stats_latency(struct sf_hist *h)
+{
+	for (unsigned int k = 0; k < SF_LAT__COUNT; k++)
+		sf_hist_reset(&h[k]);
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
+		const struct sf_client_lcore *cl = &sf_app.workers[w]->client;
+
+		sf_hist_merge(&h[SF_LAT_CONNECT], &cl->h_connect);
+		sf_hist_merge(&h[SF_LAT_RESPONSE], &cl->h_response);
+		sf_hist_merge(&h[SF_LAT_TOTAL], &cl->h_total);
+	}
+}
+
+void sf_hist_delta(const struct sf_hist *now, const struct sf_hist *then, struct sf_hist *out)
+{
+	unsigned int lo = SF_HIST_BUCKETS, hi = 0;
+
+	sf_hist_reset(out);
+	for (unsigned int i = 0; i < SF_HIST_BUCKETS; i++) {
+		uint64_t c = now->bucket[i] >= then->bucket[i] ? now->bucket[i] - then->bucket[i] : 0;
+
+		out->bucket[i] = c;
+		out->count += c;
+		if (c != 0) {
+			if (lo == SF_HIST_BUCKETS)
+				lo = i;
+			hi = i;
+		}
+	}
+	if (out->count == 0)
+		return;
+	out->sum = now->sum >= then->sum ? now->sum - then->sum : 0;
+	/* The exact extremes of the period are unknown: the edges of its outer buckets stand in,
+	 * bounded by what the whole run saw. */
+	out->max = RTE_MIN(sf_hist_bucket_upper(hi), now->max);
+	out->min_inv = ~RTE_MAX(sf_hist_bucket_lower(lo), sf_hist_min(now));
 }
 
 /* 1234 -> "1234", 123456 -> "123.5K", 12345678 -> "12.35M" */
@@ -86,50 +156,155 @@ static const char *human(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- the live line ---- */
+
+/* The line is built from columns so that its header and its values cannot drift apart. */
+enum col_group { COL_ALL, COL_CLIENT, COL_SERVER };
+
+struct col {
+	const char *name;
+	enum col_group group;
+};
+
+static const struct col cols[] = {
+	{"attempt/s", COL_CLIENT}, {"estab/s", COL_CLIENT}, {"done/s", COL_CLIENT}, {"fail/s", COL_CLIENT},
+	{"accept/s", COL_SERVER},  {"served/s", COL_SERVER}, {"open", COL_ALL},     {"timewait", COL_ALL},
+	{"retx/s", COL_ALL},       {"err/s", COL_ALL},       {"rx_pps", COL_ALL},   {"tx_pps", COL_ALL},
+	{"rx_Gbps", COL_ALL},      {"tx_Gbps", COL_ALL},     {"p50_us", COL_CLIENT}, {"p99_us", COL_CLIENT},
+};
+#define NB_COLS RTE_DIM(cols)
+#define COL_W 9
+#define HEADER_EVERY 30
+
+static struct {
+	struct sf_snapshot last;
+	struct sf_hist lat_last[SF_LAT__COUNT];
+	struct sf_hist lat_now[SF_LAT__COUNT];
+	uint64_t started_tsc, next_tsc;
+	unsigned int lines;
+} live;
+
+static bool col_shown(const struct col *c, const struct sf_sides *sides)
+{
+	return c->group == COL_ALL || (c->group == COL_CLIENT && sides->client) ||
+	       (c->group == COL_SERVER && sides->server);
+}
+
+static void print_header(const struct sf_sides *sides)
+{
+	printf("%6s", "sec");
+	for (unsigned int i = 0; i < NB_COLS; i++)
+		if (col_shown(&cols[i], sides))
+			printf(" %*s", COL_W, cols[i].name);
+	printf("\n");
+}
+
+/* The figure of column @p i between @p a and @p b, @p dt seconds apart. */
+static void col_value(unsigned int i, const struct sf_snapshot *a, const struct sf_snapshot *b, double dt,
+		      const struct sf_hist *connect, char *buf, size_t len)
+{
+#define RATE(f) human((double)(b->f - a->f) / dt, buf, len)
+	switch (i) {
+	case 0: RATE(attempted); break;
+	case 1: RATE(established); break;
+	case 2: RATE(completed); break;
+	case 3: RATE(failed); break;
+	case 4: RATE(accepted); break;
+	case 5: RATE(served); break;
+	case 6: human((double)b->open, buf, len); break;
+	case 7: human((double)b->time_wait, buf, len); break;
+	case 8: RATE(retrans); break;
+	case 9: RATE(errors); break;
+	case 10: RATE(rx_pkts); break;
+	case 11: RATE(tx_pkts); break;
+	case 12: snprintf(buf, len, "%.3f", (double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e9); break;
+	case 13: snprintf(buf, len, "%.3f", (double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e9); break;
+	case 14:
+	case 15:
+		if (sf_hist_count(connect) == 0)
+			snprintf(buf, len, "-");
+		else
+			human((double)sf_hist_percentile(connect, i == 14 ? 50 : 99), buf, len);
+		break;
+	default: snprintf(buf, len, "?");
+	}
+#undef RATE
+}
+
+/* The period's figures never go backwards, even when a port's counters do (a memif port reads
+ * zero once its peer has gone, PLATFORM.md). */
+static void keep_monotonic(struct sf_snapshot *now, const struct sf_snapshot *last)
+{
+	if (now->rx_pkts < last->rx_pkts || now->tx_pkts < last->tx_pkts || now->rx_bytes < last->rx_bytes ||
+	    now->tx_bytes < last->tx_bytes) {
+		now->rx_pkts = last->rx_pkts;
+		now->tx_pkts = last->tx_pkts;
+		now->rx_bytes = last->rx_bytes;
+		now->tx_bytes = last->tx_bytes;
+	}
+}
+
+/* Seconds between records: the line's period, or one second when only JSON is wanted. */
+static unsigned int period_s(void)
+{
+	unsigned int p = __atomic_load_n(&sf_app.stats_period, __ATOMIC_RELAXED);
+
+	return p ? p : (sf_app.json_path ? 1 : 0);
+}
+
 void sf_app_stats_start(void)
 {
-	take(&last);
-	started_tsc = last.tsc;
-	next_tsc = last.tsc + rte_get_tsc_hz() * sf_app.stats_period;
-	printf("%6s %9s %9s %9s %8s %9s %8s %7s %9s %9s %9s %9s\n", "sec", "conn/s", "estab/s", "done/s", "open",
-	       "timewait", "retrans", "errors", "rx_pps", "tx_pps", "rx_bps", "tx_bps");
+	sf_stats_take(&live.last);
+	sf_stats_latency(live.lat_last);
+	live.started_tsc = live.last.tsc;
+	live.lines = 0;
+	live.next_tsc = period_s() ? live.last.tsc + rte_get_tsc_hz() * period_s() : 0;
 }
 
 void sf_app_stats_tick(void)
 {
 	uint64_t hz = rte_get_tsc_hz();
-	struct snapshot now;
-	char b[12][16];
-	double dt;
+	struct sf_snapshot now;
+	struct sf_hist connect;
+	double dt, t;
 
-	if (next_tsc == 0 || rte_rdtsc() < next_tsc)
+	if (live.next_tsc == 0) {
+		/* `set stats period` turned the records on while running. */
+		if (period_s() != 0)
+			sf_app_stats_start();
 		return;
-	take(&now);
-	next_tsc += hz * sf_app.stats_period;
-	/* A memif port reads zero once its peer has gone: never show a negative rate. */
-	if (now.rx_pkts < last.rx_pkts || now.tx_pkts < last.tx_pkts) {
-		now.rx_pkts = last.rx_pkts;
-		now.tx_pkts = last.tx_pkts;
-		now.rx_bytes = last.rx_bytes;
-		now.tx_bytes = last.tx_bytes;
 	}
-	dt = (double)(now.tsc - last.tsc) / (double)hz;
-	bool client = sf_app.client.enabled;
-	printf("%6.0f %9s %9s %9s %8s %9s %8s %7s %9s %9s %9s %9s\n", (double)(now.tsc - started_tsc) / (double)hz,
-	       human((double)(now.attempted - last.attempted) / dt, b[0], 16),
-	       human((double)((client ? now.established : now.tcp_established) -
-			      (client ? last.established : last.tcp_established)) / dt, b[1], 16),
-	       human((double)((client ? now.completed : now.tcp_closed) - (client ? last.completed : last.tcp_closed)) /
-			     dt, b[2], 16),
-	       human((double)now.open, b[3], 16), human((double)now.time_wait, b[4], 16),
-	       human((double)now.retrans, b[5], 16), human((double)now.failed, b[6], 16),
-	       human((double)(now.rx_pkts - last.rx_pkts) / dt, b[7], 16),
-	       human((double)(now.tx_pkts - last.tx_pkts) / dt, b[8], 16),
-	       human((double)(now.rx_bytes - last.rx_bytes) * 8 / dt, b[9], 16),
-	       human((double)(now.tx_bytes - last.tx_bytes) * 8 / dt, b[10], 16));
-	fflush(stdout);
-	last = now;
+	if (rte_rdtsc() < live.next_tsc)
+		return;
+	sf_stats_take(&now);
+	sf_stats_latency(live.lat_now);
+	keep_monotonic(&now, &live.last);
+	live.next_tsc = period_s() ? live.next_tsc + hz * period_s() : 0;
+	if (live.next_tsc != 0 && live.next_tsc < now.tsc) /* a long stall: do not print a burst */
+		live.next_tsc = now.tsc + hz * period_s();
+	dt = (double)(now.tsc - live.last.tsc) / (double)hz;
+	t = (double)(now.tsc - live.started_tsc) / (double)hz;
+	sf_json_period(&live.last, &now, t, live.lat_last, live.lat_now);
+	if (sf_app.stats_period != 0 && dt > 0) {
+		char buf[24];
+
+		if (live.lines++ % HEADER_EVERY == 0)
+			print_header(&now.sides);
+		sf_hist_delta(&live.lat_now[SF_LAT_CONNECT], &live.lat_last[SF_LAT_CONNECT], &connect);
+		printf("%6.0f", t);
+		for (unsigned int i = 0; i < NB_COLS; i++)
+			if (col_shown(&cols[i], &now.sides)) {
+				col_value(i, &live.last, &now, dt, &connect, buf, sizeof(buf));
+				printf(" %*s", COL_W, buf);
+			}
+		printf("\n");
+		fflush(stdout);
+	}
+	live.last = now;
+	memcpy(live.lat_last, live.lat_now, sizeof(live.lat_last));
 }
+
+/* ---- reports ---- */
 
 static void print_hist(const char *name, const struct sf_hist *h)
 {
@@ -145,37 +320,120 @@ static void print_hist(const char *name, const struct sf_hist *h)
 
 void sf_app_print_client_summary(void)
 {
-	static struct sf_hist hc, hr, ht;
-	struct sf_client_stats s;
-	uint64_t failed = 0;
+	static struct sf_hist h[SF_LAT__COUNT];
+	static const char *const labels[SF_LAT__COUNT] = {"connect (SYN..SYN-ACK)", "response (first byte)",
+							   "total (SYN..close)"};
+	struct sf_snapshot s;
 
 	if (!sf_app.client.enabled) {
 		printf("no client configured\n");
 		return;
 	}
-	client_sum(&s);
-	sf_hist_reset(&hc);
-	sf_hist_reset(&hr);
-	sf_hist_reset(&ht);
-	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
-		sf_hist_merge(&hc, &sf_app.workers[w]->client.h_connect);
-		sf_hist_merge(&hr, &sf_app.workers[w]->client.h_response);
-		sf_hist_merge(&ht, &sf_app.workers[w]->client.h_total);
-	}
-	for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++)
-		failed += s.failed[f];
+	sf_stats_take(&s);
+	sf_stats_latency(h);
 	printf("client summary:\n");
 	printf("  attempted:             %" PRIu64 "\n  established:           %" PRIu64
 	       "\n  completed:             %" PRIu64 "\n  failed:                %" PRIu64 "\n",
-	       s.attempted, s.established, s.completed, failed);
+	       s.attempted, s.established, s.completed, s.failed);
 	for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++)
-		if (s.failed[f])
-			printf("    %-20s %" PRIu64 "\n", sf_client_fail_name(f), s.failed[f]);
+		if (s.failed_by[f])
+			printf("    %-20s %" PRIu64 "\n", sf_client_fail_name(f), s.failed_by[f]);
 	printf("  open:                  %" PRIu64 "\n  requests:              %" PRIu64
 	       "\n  responses:             %" PRIu64 "\n",
-	       s.open, s.requests, s.responses);
-	print_hist("connect (SYN..SYN-ACK)", &hc);
-	print_hist("response (first byte)", &hr);
-	print_hist("total (SYN..close)", &ht);
+	       s.client_open, s.requests, s.responses);
+	for (unsigned int k = 0; k < SF_LAT__COUNT; k++)
+		print_hist(labels[k], &h[k]);
+	fflush(stdout);
+}
+
+void sf_app_print_server_summary(void)
+{
+	struct sf_snapshot s;
+
+	sf_stats_take(&s);
+	printf("server summary:\n");
+	printf("  accepted:              %" PRIu64 "\n  served:                %" PRIu64 "\n", s.accepted,
+	       s.served);
+	fflush(stdout);
+}
+
+void sf_app_print_report(bool lcores)
+{
+	struct sf_snapshot s;
+	double secs = sf_app.start_tsc ? (double)(rte_rdtsc() - sf_app.start_tsc) / (double)rte_get_tsc_hz() : 0;
+
+	for (uint16_t i = 0; lcores && i < sf_app.nb_ports; i++) {
+		struct rte_eth_stats e;
+
+		if (rte_eth_stats_get(sf_app.ports[i].port_id, &e) == 0)
+			printf("port %u: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64 " pkts %" PRIu64
+			       " bytes, missed %" PRIu64 ", rx errors %" PRIu64 ", tx errors %" PRIu64 "\n",
+			       sf_app.ports[i].port_id, e.ipackets, e.ibytes, e.opackets, e.obytes, e.imissed, e.ierrors,
+			       e.oerrors);
+	}
+	if (lcores) {
+		struct sf_lcore_stats sum;
+
+		sf_lcore_stats_sum(sf_app.workers, sf_app.nb_workers, &sum);
+		printf("lcore stats (all workers):\n");
+		sf_lcore_stats_print(&sum, stdout);
+	}
+	sf_stats_take(&s);
+	/* One line per side, so a port pair (client and server in one process) shows the
+	 * difference between what was opened and what was served. */
+	printf("totals over %.1f s:\n", secs);
+	if (s.sides.client)
+		printf("  client: attempted %" PRIu64 ", established %" PRIu64 ", completed %" PRIu64
+		       ", failed %" PRIu64 ", open %" PRIu64 "\n",
+		       s.attempted, s.established, s.completed, s.failed, s.client_open);
+	if (s.sides.server)
+		printf("  server: accepted %" PRIu64 ", served %" PRIu64 "\n", s.accepted, s.served);
+	printf("  tcp: open %" PRIu64 ", time_wait %" PRIu64 ", retransmits %" PRIu64 ", errors %" PRIu64 "\n",
+	       s.open, s.time_wait, s.retrans, s.errors);
+	if (s.sides.server)
+		sf_app_print_server_summary();
+	if (s.sides.client)
+		sf_app_print_client_summary();
+	fflush(stdout);
+}
+
+struct lat_row {
+	uint64_t total, cum;
+};
+
+static int print_bucket(uint64_t lower, uint64_t upper, uint64_t count, void *arg)
+{
+	struct lat_row *r = arg;
+
+	r->cum += count;
+	printf("  %10" PRIu64 " %10" PRIu64 " %12" PRIu64 " %7.2f%% %7.2f%%\n", lower, upper, count,
+	       100.0 * (double)count / (double)r->total, 100.0 * (double)r->cum / (double)r->total);
+	return 0;
+}
+
+void sf_app_print_latency(void)
+{
+	static struct sf_hist h[SF_LAT__COUNT];
+
+	if (!sf_app.client.enabled) {
+		printf("no client configured: latency is measured by the client\n");
+		return;
+	}
+	sf_stats_latency(h);
+	for (unsigned int k = 0; k < SF_LAT__COUNT; k++) {
+		struct lat_row r = {.total = sf_hist_count(&h[k])};
+
+		printf("latency %s (%s), us: %" PRIu64 " samples", sf_lat_name(k), sf_lat_what(k), r.total);
+		if (r.total == 0) {
+			printf("\n");
+			continue;
+		}
+		printf(", mean %.1f", sf_hist_mean(&h[k]));
+		for (unsigned int p = 0; p < SF_STATS_NB_PCT; p++)
+			printf(", %s %" PRIu64, sf_stats_pct_name[p], sf_hist_percentile(&h[k], sf_stats_pct[p]));
+		printf(", max %" PRIu64 "\n", sf_hist_max(&h[k]));
+		printf("  %10s %10s %12s %8s %8s\n", "from_us", "to_us", "count", "share", "cumul");
+		sf_hist_visit(&h[k], print_bucket, &r);
+	}
 	fflush(stdout);
 }

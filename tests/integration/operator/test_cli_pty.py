@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The prompt as an operator meets it, through a pseudo-terminal (pexpect): TAB completion,
+`?` help, `help`, one-line errors that name the grammar and apply nothing, start and graceful
+stop, the live line, show config / save config / load reproducing a configuration in a fresh
+process, show latency, show lcore stats, and Ctrl-C ending the process with its report.
+Uses a net_null port: no kernel interface, nothing to clean up but the DPDK runtime files."""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+import pexpect
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import harness as h  # noqa: E402
+
+PROMPT = "synfin> "
+
+
+class Pty:
+    def __init__(self, binary, tag, app_args=()):
+        self.prefix = f"sf-op-pty-{tag}{os.getpid()}"
+        args = ["-l", "0", "--no-huge", "-m", "128", "--no-pci", "--vdev=net_null0", "--file-prefix", self.prefix,
+                "--", "-i", *app_args]
+        print("$ " + binary + " " + " ".join(args), flush=True)
+        self.p = pexpect.spawn(binary, args, encoding="utf-8", timeout=20, dimensions=(50, 250))
+        self.p.expect_exact(PROMPT)
+
+    def cmd(self, line, timeout=20):
+        """Type a line, return what came before the next prompt (the echoed line removed)."""
+        self.p.sendline(line)
+        self.p.expect_exact(PROMPT, timeout=timeout)
+        text = self.p.before.replace("\r\n", "\n")
+        return text.split("\n", 1)[1] if "\n" in text else ""
+
+    def close(self):
+        if self.p.isalive():
+            self.p.terminate(force=True)
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+        out = self.p.before or ""
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if mark in out:
+                raise h.TestFailure(f"sanitizer report:\n{out[out.index(mark) - 200:][:3000]}")
+
+
+def config_lines(text):
+    return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def test(binary):
+    tmp = tempfile.mkdtemp(prefix="sf-op-pty-")
+    sf = Pty(binary, "a")
+    try:
+        # Completion: a unique prefix completes in place; the completed line runs.
+        sf.p.send("sho\tlis\t\r")
+        sf.p.expect_exact("no listeners")
+        sf.p.expect_exact(PROMPT)
+        h.check(True, "TAB completed 'sho' and 'lis' into `show listeners`, which ran")
+        # Two candidates: a second TAB lists them; the line then goes on from where it was.
+        sf.p.send("set tcp ms\t\t")
+        sf.p.expect(r"msl \[Fixed STRING\]: set tcp msl <ms>")
+        sf.p.expect(r"mss \[Mul-choice STRING\]")
+        sf.p.send("s 1400\r")
+        sf.p.expect_exact("TCP MSS advertised and sent, bytes: 1400")
+        sf.p.expect_exact(PROMPT)
+        h.check(True, "TAB TAB listed msl and mss; the line completed by hand ran")
+        # `?` lists what may come next, each with its command's help.
+        sf.p.send("set client ?")
+        sf.p.expect(r"sport \[Fixed STRING\]: set client sport")
+        sf.p.send("\r")
+        sf.p.expect_exact("Bad arguments, expected: set client rate|duration")
+        sf.p.expect_exact(PROMPT)
+        h.check(True, "? listed the next words with their help; the incomplete line was refused")
+
+        out = sf.cmd("help")
+        for topic in ("Running:", "Ports:", "Server:", "TCP:", "Client:"):
+            h.check(topic in out, f"help has the topic {topic}")
+        for grammar in ("stop now", "show config", "save config <file>", "load <file>", "show latency",
+                        "set stats period <s>", "set client sport"):
+            h.check(grammar in out, f"help lists `{grammar}`")
+
+        # Errors: one line each, naming the grammar; nothing applied.
+        before = sf.cmd("show config")
+        out = sf.cmd("frobnicate now")
+        h.check(out.strip() == "Command not found: 'frobnicate' (help lists every command with its grammar)",
+                f"unknown command: one line ({out.strip()!r})")
+        out = sf.cmd("set client rate fast")
+        h.check(len(out.strip().splitlines()) == 1 and out.startswith("Bad arguments, expected: ") and
+                "set client rate|duration|concurrency|requests|ramp|timeout <n>" in out,
+                f"malformed command: one line naming its grammar ({out.strip()!r})")
+        out = sf.cmd("set tcp mss 10")
+        h.check("refused" in out, f"an inconsistent TCP setting is refused ({out.strip()!r})")
+        out = sf.cmd("show configuration")
+        h.check(out.startswith("Bad arguments, expected: ") and "show config" in out and "show latency" in out,
+                "a bad `show` lists the show commands")
+        h.check(sf.cmd("show config") == before, "nothing was applied by the failed commands")
+
+        # A configuration: show config, save it, load it in a fresh process: the same.
+        for line in ("port 0 address 198.18.0.1/24", "port 0 address 2001:2::1/64", "set tcp msl 1500",
+                     "set tcp mss 1400", "set tcp delack 20", "set tcp options ts off", "set tcp cookies always",
+                     "response raw 300", "requests 2", "close server", "listen 198.18.0.1 8080-8089",
+                     "response http 64", "close rst", "listen :: 80", "response none",
+                     "client 198.18.0.100-198.18.0.109 198.18.0.2,198.18.0.3 80-81", "set client rate 1234",
+                     "set client concurrency 77", "set client request raw 10 20", "set client sport 2000-3000",
+                     "set client close server", "set stop grace 1500"):
+            out = sf.cmd(line)
+            h.check("Bad arguments" not in out and "Command not found" not in out and "refused" not in out,
+                    f"`{line}` applied")
+        shown = sf.cmd("show config")
+        for want in ("set tcp msl 1500", "set tcp mss 1400", "set tcp delack 20", "set tcp options ts off",
+                     "listen 198.18.0.1 8080-8089", "listen :: 80", "response raw 300",
+                     "client 198.18.0.100-198.18.0.109 198.18.0.2,198.18.0.3 80-81", "set client sport 2000-3000"):
+            h.check(want in shown, f"show config has `{want}`")
+        saved = os.path.join(tmp, "saved.cmd")
+        h.check("saved" in sf.cmd(f"save config {saved}"), "save config wrote the file")
+        with open(saved) as f:
+            h.check(config_lines(f.read()) == config_lines(shown), "the saved file is what show config printed")
+
+        # Start, the live line, show lcore stats, graceful stop with its report, stop now.
+        out = sf.cmd("set stats period 1")
+        out = sf.cmd("start")
+        h.check("Packet processing started" in out, "start")
+        sf.p.expect(r"\s+sec\s+attempt/s\s+estab/s\s+done/s\s+fail/s\s+accept/s\s+served/s\s+open\s+timewait"
+                    r"\s+retx/s\s+err/s\s+rx_pps\s+tx_pps\s+rx_Gbps\s+tx_Gbps\s+p50_us\s+p99_us\s*\r\n", timeout=10)
+        sf.p.expect(r"\s+1\s+\S+(\s+\S+){15}\s*\r\n", timeout=10)
+        h.check(True, "a header and a live line of 17 columns (both sides active) within the period")
+        out = sf.cmd("set stats period 0")
+        out = sf.cmd("show lcore stats")
+        h.check(re.search(r"cycles/pkt", out) and re.search(r"cycles/connection", out) and "idle polls" in out,
+                "show lcore stats: cycles per packet and per connection, idle polls")
+        out = sf.cmd("stop", timeout=30)
+        h.check("Stopping: no new connections" in out and "Packet processing stopped" in out and
+                "client: attempted" in out and "server: accepted" in out,
+                "graceful stop reports both sides")
+        out = sf.cmd("start")
+        out = sf.cmd("stop now")
+        h.check("Stopping" not in out and "Packet processing stopped" in out, "stop now does not wait")
+        out = sf.cmd("show latency")
+        h.check(re.search(r"latency connect \(SYN\.\.SYN-ACK\), us: \d+ samples", out), "show latency has a table per kind")
+        # Ctrl-C: SIGINT ends synfin with its final report.
+        sf.p.sendcontrol("c")
+        sf.p.expect(pexpect.EOF, timeout=20)
+        h.check("lcore stats (all workers):" in sf.p.before, "Ctrl-C ends the process with the final report")
+    finally:
+        sf.close()
+
+    sf = Pty(binary, "b")
+    try:
+        out = sf.cmd(f"load {saved}")
+        h.check("Running commands of" in out and "failed" not in out, "the saved configuration loads without error")
+        again = sf.cmd("show config")
+        h.check(config_lines(again) == config_lines(shown),
+                "show config in a fresh process that loaded it is the same")
+        out = sf.cmd(f"load {os.path.join(tmp, 'missing.cmd')}")
+        h.check("cannot open command file" in out, "load of a missing file says so")
+        sf.p.sendline("quit")
+        sf.p.expect(pexpect.EOF, timeout=20)
+    finally:
+        sf.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    h.main(test)
