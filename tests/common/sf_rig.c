@@ -11,7 +11,6 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#define SF_RIG_RING_SIZE 4096
 #define SF_RIG_BURST 32
 
 int sf_rig_eal_init(const char *prog)
@@ -37,17 +36,19 @@ void sf_rig_ip4(uint8_t *a, uint32_t host)
 }
 
 int sf_rig_port_create(struct sf_rig_port *rp, const char *name, struct rte_mempool *mp, uint32_t ip4,
-		       uint32_t count)
+		       uint32_t count, unsigned int ring_size)
 {
 	char rname[RTE_RING_NAMESIZE];
 	struct sf_port_addr a;
 	int pid;
 
 	memset(rp, 0, sizeof(*rp));
+	if (ring_size == 0)
+		ring_size = SF_RIG_RING_SIZE;
 	snprintf(rname, sizeof(rname), "%s_rx", name);
-	rp->rx = rte_ring_create(rname, SF_RIG_RING_SIZE, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rp->rx = rte_ring_create(rname, ring_size, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(rname, sizeof(rname), "%s_tx", name);
-	rp->tx = rte_ring_create(rname, SF_RIG_RING_SIZE, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rp->tx = rte_ring_create(rname, ring_size, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	rp->port = rte_zmalloc(name, sizeof(*rp->port), RTE_CACHE_LINE_SIZE);
 	if (rp->rx == NULL || rp->tx == NULL || rp->port == NULL) {
 		fprintf(stderr, "%s: out of memory\n", name);

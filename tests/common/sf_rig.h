@@ -33,13 +33,18 @@ struct sf_rig_port {
 	uint16_t port_id;
 };
 
+/** Frames each rig ring holds unless told otherwise. */
+#define SF_RIG_RING_SIZE 4096
+
 /**
  * Create port @p name (also the prefix of its rings' names) with one queue fed from @p mp and
- * give it the IPv4 addresses @p ip4 (host order) .. @p ip4 + @p count - 1 in a /24.
+ * give it the IPv4 addresses @p ip4 (host order) .. @p ip4 + @p count - 1 in a /24. Its rings
+ * hold @p ring_size frames (a power of two; 0: SF_RIG_RING_SIZE): a small tx ring makes the
+ * lcore's tx bursts find it full.
  * @return 0, or -1 with a message printed.
  */
 int sf_rig_port_create(struct sf_rig_port *rp, const char *name, struct rte_mempool *mp, uint32_t ip4,
-		       uint32_t count);
+		       uint32_t count, unsigned int ring_size);
 
 /**
  * The wire between two rig ports: move what is queued on @p from to @p to, each frame flattened

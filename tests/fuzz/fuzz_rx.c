@@ -643,7 +643,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.ccfg = rte_zmalloc("fuzz_ccfg", sizeof(*g.ccfg), RTE_CACHE_LINE_SIZE);
 	if (g.mp == NULL || g.lc == NULL || g.ls == NULL || g.ccfg == NULL)
 		fail("out of memory");
-	if (sf_rig_port_create(&g.rp, "fuzz_rx", g.mp, OUR_IP4, 1) != 0)
+	if (sf_rig_port_create(&g.rp, "fuzz_rx", g.mp, OUR_IP4, 1, 0) != 0)
 		exit(1);
 	memset(&a, 0, sizeof(a));
 	a.family = SF_AF_INET6;

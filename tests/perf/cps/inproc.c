@@ -126,8 +126,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "out of memory\n");
 		return 1;
 	}
-	if (sf_rig_port_create(&psrv, "inproc_srv", mp, SRV_IP4, 1) != 0 ||
-	    sf_rig_port_create(&pcli, "inproc_cli", mp, CLI_IP4, NB_SRC) != 0)
+	if (sf_rig_port_create(&psrv, "inproc_srv", mp, SRV_IP4, 1, 0) != 0 ||
+	    sf_rig_port_create(&pcli, "inproc_cli", mp, CLI_IP4, NB_SRC, 0) != 0)
 		return 1;
 
 	/* The server: one listener on port 80, the workload's response and close policy. */
