@@ -21,6 +21,7 @@ void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, s
 	for (uint16_t i = 0; i < nb_ports; i++)
 		lc->ports[i] = ports[i];
 	lc->tsc_base = rte_rdtsc();
+	lc->last_tsc = lc->tsc_base;
 	lc->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
 }
 
@@ -82,43 +83,65 @@ static inline void nd_learn(struct sf_port *p, const uint8_t *frame, const struc
 		sf_port_neigh_learn(p, SF_AF_INET6, ip, mac.b);
 }
 
-void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
+/* One received frame between the two passes over a burst: what the classifier found. */
+struct rx_slot {
+	struct sf_pkt pkt;
+	struct sf_tcp_seg seg;
+	struct sf_flow_key key;
+	uint32_t hash;       /**< TCP: the key's table hash */
+	enum sf_drop_reason why;
+};
+
+/* First pass: count the frame, classify it, and for TCP start its table bucket's cache miss. */
+static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct rx_slot *x)
 {
-	struct sf_port *p = lc->ports[pi];
 	struct sf_lcore_stats *st = &lc->stats;
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint64_t ol = m->ol_flags;
 	struct sf_rx_csum hw = {
 		.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD,
 		.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD,
 	};
-	struct sf_pkt pkt;
-	struct sf_tcp_seg seg;
-	struct sf_flow_key key;
-	enum sf_drop_reason why;
-	uint32_t len;
 
 	st->rx_pkts++;
 	st->rx_bytes += m->pkt_len;
 	if (unlikely(m->nb_segs != 1)) {
 		st->multiseg++;
+		x->why = SF_DROP__COUNT; /* dropped, but for no reason of the classifier's: counted above */
+		return;
+	}
+	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &hw, &x->pkt, &x->seg, &x->key);
+	x->hash = 0;
+	if (likely(x->why == SF_DROP_NONE) && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6)) {
+		x->hash = sf_conn_hash_crc(&x->key);
+		if (lc->conn != NULL)
+			sf_conn_prefetch(lc->conn, x->hash);
+	}
+}
+
+/* Second pass: answer the frame in place, hand TCP to the TCP path, or drop it. */
+static inline void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct rx_slot *x)
+{
+	struct sf_port *p = lc->ports[pi];
+	struct sf_lcore_stats *st = &lc->stats;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct sf_pkt *pkt = &x->pkt;
+	uint32_t len;
+
+	if (unlikely(x->why != SF_DROP_NONE)) {
+		if (x->why < SF_DROP__COUNT)
+			st->drops[x->why]++;
 		goto drop;
 	}
-	why = sf_net_classify(frame, m->data_len, &hw, &pkt, &seg, &key);
-	if (unlikely(why != SF_DROP_NONE)) {
-		st->drops[why]++;
-		goto drop;
-	}
-	switch (pkt.kind) {
+	switch (pkt->kind) {
 	case SF_PKT_ARP: {
-		uint32_t tip = sf_net_arp_target(frame, &pkt);
+		uint32_t tip = sf_net_arp_target(frame, pkt);
 
 		struct sf_mac smac;
-		uint32_t sip = sf_net_arp_sender(frame, &pkt, &smac);
+		uint32_t sip = sf_net_arp_sender(frame, pkt, &smac);
 
 		/* RFC 826: learn the sender (only addresses a client asked for are kept). */
 		sf_port_neigh_learn(p, SF_AF_INET, (const uint8_t *)&sip, smac.b);
-		if (!sf_net_arp_is_request(frame, &pkt)) {
+		if (!sf_net_arp_is_request(frame, pkt)) {
 			st->arp_ignored++;
 			goto drop;
 		}
@@ -126,36 +149,36 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 			st->not_ours++;
 			goto drop;
 		}
-		len = sf_net_arp_reply(frame, &pkt, (const struct sf_mac *)&p->mac);
+		len = sf_net_arp_reply(frame, pkt, (const struct sf_mac *)&p->mac);
 		st->arp_replies++;
 		break;
 	}
 	case SF_PKT_ICMP4_ECHO: {
-		uint32_t dst = sf_net_ip4_dst(frame, &pkt);
+		uint32_t dst = sf_net_ip4_dst(frame, pkt);
 
 		if (!sf_port_has_addr(p, SF_AF_INET, (const uint8_t *)&dst)) {
 			st->not_ours++;
 			goto drop;
 		}
-		len = sf_net_icmp4_echo_reply(frame, &pkt);
+		len = sf_net_icmp4_echo_reply(frame, pkt);
 		st->icmp4_replies++;
 		break;
 	}
 	case SF_PKT_ICMP6_ECHO:
-		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ip6_dst(frame, &pkt))) {
+		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ip6_dst(frame, pkt))) {
 			st->not_ours++;
 			goto drop;
 		}
-		len = sf_net_icmp6_echo_reply(frame, &pkt);
+		len = sf_net_icmp6_echo_reply(frame, pkt);
 		st->icmp6_replies++;
 		break;
 	case SF_PKT_ND_NS:
-		nd_learn(p, frame, &pkt);
-		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ns_target(frame, &pkt))) {
+		nd_learn(p, frame, pkt);
+		if (!sf_port_has_addr(p, SF_AF_INET6, sf_net_ns_target(frame, pkt))) {
 			st->not_ours++;
 			goto drop;
 		}
-		len = sf_net_nd_na_reply(frame, &pkt, m->data_len + rte_pktmbuf_tailroom(m),
+		len = sf_net_nd_na_reply(frame, pkt, m->data_len + rte_pktmbuf_tailroom(m),
 					 (const struct sf_mac *)&p->mac);
 		if (unlikely(len == 0)) {
 			st->nd_no_room++;
@@ -164,11 +187,11 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 		st->nd_replies++;
 		break;
 	case SF_PKT_ND_NA:
-		nd_learn(p, frame, &pkt);
+		nd_learn(p, frame, pkt);
 		st->na_ignored++;
 		goto drop;
 	default: /* SF_PKT_TCP4, SF_PKT_TCP6 */
-		sf_tcp_handle(lc, pi, m, frame, &pkt, &seg, &key);
+		sf_tcp_handle(lc, pi, m, frame, pkt, &x->seg, &x->key, x->hash);
 		return;
 	}
 	tx_in_place(lc, pi, m, len);
@@ -177,10 +200,38 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
+{
+	struct rx_slot x;
+
+	rx_classify(lc, m, &x);
+	rx_dispatch(lc, pi, m, &x);
+}
+
+/*
+ * One burst in two passes: classify every frame and start its table bucket's cache miss, then
+ * handle them in order, so a lookup finds its bucket fetched while the frames before it were
+ * handled. Classifying is pure, so handling the earlier frames first changes nothing.
+ */
+static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rx_slot x[SF_BURST];
+
+	rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		rx_classify(lc, pkts[i], &x[i]);
+	}
+	for (uint16_t i = 0; i < n; i++)
+		rx_dispatch(lc, pi, pkts[i], &x[i]);
+}
+
 unsigned int sf_lcore_poll(struct sf_lcore *lc)
 {
 	struct rte_mbuf *pkts[SF_BURST];
-	uint64_t start = rte_rdtsc();
+	/* One TSC read per poll: this poll starts where the last one ended. */
+	uint64_t start = lc->last_tsc, end;
 	unsigned int total = 0;
 
 	clock_update(lc, start);
@@ -191,12 +242,7 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 		if (n == 0)
 			continue;
 		total += n;
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			sf_lcore_handle(lc, pi, pkts[i]);
-		}
+		rx_burst_handle(lc, pi, pkts, n);
 		tx_flush(lc, pi);
 	}
 	/* Retransmissions, delayed ACKs, 2MSL: the wheel's bitmaps make an idle tick cheap. */
@@ -206,12 +252,14 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 	for (uint16_t pi = 0; pi < lc->nb_ports; pi++)
 		tx_flush(lc, pi);
 	/* Both kinds of poll are timed, so busy / (busy + idle) cycles is the lcore's load. */
+	end = rte_rdtsc();
+	lc->last_tsc = end;
 	if (total) {
 		lc->stats.busy_polls++;
-		lc->stats.busy_cycles += rte_rdtsc() - start;
+		lc->stats.busy_cycles += end - start;
 	} else {
 		lc->stats.idle_polls++;
-		lc->stats.idle_cycles += rte_rdtsc() - start;
+		lc->stats.idle_cycles += end - start;
 	}
 	return total;
 }

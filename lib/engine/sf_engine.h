@@ -85,6 +85,7 @@ struct sf_lcore {
 	uint64_t now_us;
 	uint64_t now_tick;      /**< lib/timer ticks: milliseconds */
 	uint64_t tsc_base;
+	uint64_t last_tsc;      /**< when the last poll ended: the next one's start and clock */
 	double us_per_tsc;
 	/* TCP */
 	struct sf_conn *conn;
@@ -131,9 +132,9 @@ void sf_lcore_client_free(struct sf_lcore *lc);
 /** Open the connections the pacer allows now (called once per poll). */
 void sf_client_poll(struct sf_lcore *lc);
 
-/** Handle one classified TCP segment (lib/engine's TCP path). */
+/** Handle one classified TCP segment (lib/engine's TCP path); @p hash is sf_conn_hash_crc(@p key). */
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
-		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key);
+		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key, uint32_t hash);
 
 /** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
 void sf_tcp_timers(struct sf_lcore *lc);

@@ -324,10 +324,10 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 /* ---- a segment arrives ---- */
 
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
-		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key)
+		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key, uint32_t hash)
 {
 	struct sf_tcp_out out;
-	uint32_t hash, v, idx;
+	uint32_t v, idx;
 	struct sf_tcb *tcb;
 
 	if (unlikely(lc->conn == NULL)) {
@@ -335,7 +335,6 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		rte_pktmbuf_free(m);
 		return;
 	}
-	hash = sf_conn_hash_crc(key);
 	v = sf_conn_lookup(lc->conn, key, hash);
 	/* A connection's key holds our address: only a segment for none needs the port's list. */
 	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
