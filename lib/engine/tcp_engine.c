@@ -99,7 +99,10 @@ static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_respons
 	rte_pktmbuf_attach_extbuf(b, r->bytes + at, r->iova + at, len, &lc->body_shinfo);
 	b->data_len = len;
 	b->pkt_len = len;
-	if (at % r->chunk == 0 && (len == r->chunk || at + len == r->len))
+	/* The usual segment carries a whole response from its first byte: no division for it. */
+	if (at == 0 && (len == r->chunk || len == r->len))
+		*sum = r->chunk_sum[0];
+	else if (at % r->chunk == 0 && (len == r->chunk || at + len == r->len))
 		*sum = r->chunk_sum[at / r->chunk];
 	else
 		*sum = sf_csum_partial(r->bytes + at, len, 0);
