@@ -10,9 +10,11 @@
  * lib/engine/clientgen.c), and the server answers on the queue the SYN came in on, so a
  * connection never changes lcore on either side and both sides scale with the workers.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -51,6 +53,27 @@ static struct rte_mempool *pool_for_socket(int socket, unsigned int nb_mbufs)
 		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool (%u mbufs) on socket %d: %s\n", nb_mbufs, socket,
 			 rte_strerror(rte_errno));
 	return pools[socket];
+}
+
+#define SF_LINK_POLL_US 100000
+
+/* Link state, every 100 ms, off the workers: a down and up during a run are counted and told. */
+static void *link_watch(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&sf_run.quit, __ATOMIC_ACQUIRE)) {
+		for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
+			struct sf_port *p = &sf_app.ports[i];
+			int change = sf_port_link_poll(p);
+
+			if (change > 0)
+				printf("port %u: link up, %u Mbps\n", p->port_id, p->link.speed_mbps);
+			else if (change < 0)
+				printf("port %u: link down\n", p->port_id);
+		}
+		usleep(SF_LINK_POLL_US);
+	}
+	return NULL;
 }
 
 void sf_app_setup_ports_and_workers(void)
@@ -124,7 +147,16 @@ void sf_app_setup_ports_and_workers(void)
 		/* A NIC takes a moment; memif waits for its peer; a tap moved away reads down. */
 		if (!sf_port_wait_link(&sf_app.ports[i], 1000))
 			printf("port %u: link still down after 1 s, going on\n", sf_app.ports[i].port_id);
+		sf_port_link_poll(&sf_app.ports[i]);
 		sf_port_print_info(&sf_app.ports[i], stdout);
 		sf_port_print_offloads(&sf_app.ports[i], stdout);
 	}
+	/* It ends by itself once sf_run.quit is set, well before the ports close (main.c waits
+	 * for the workers and 200 ms more first). */
+	pthread_t tid;
+
+	if (rte_ctrl_thread_create(&tid, "sf-link", NULL, link_watch, NULL) == 0)
+		pthread_detach(tid);
+	else
+		printf("no link watcher thread: link changes are not counted\n");
 }

@@ -18,6 +18,9 @@
 #include "sf_timer.h"
 
 #define SF_CLIENT_MAX_DST 16
+/** Bytes of the expected body compared per memcmp (a multiple of any pattern period up to 64 would
+ * do; the pattern's own period is found at build). */
+#define SF_CLIENT_BODY_CHUNK 2048
 
 /** Why a client connection failed. */
 #define SF_CLIENT_FAIL_REASONS(X)                                                    \
@@ -59,7 +62,13 @@ struct sf_client_cfg {
 	uint8_t close_policy;        /**< enum sf_close_policy: who ends the connection */
 	uint32_t ramp_s;             /**< reach the rate linearly over this */
 	uint32_t response_timeout_ms; /**< a request unanswered this long fails the connection */
+	bool skip_body_check;        /**< trust response bodies unread (measures the check's cost; off by default) */
 	struct sf_response request;  /**< the request bytes, built at start, sent by reference */
+	/** The response body pattern from offset 0, long enough that a chunk at any phase fits:
+	 * checking a segment is a memcmp, not a division per byte. Built by sf_client_build(). */
+	uint32_t body_period;
+	uint32_t body_chunk;         /**< the largest multiple of body_period <= SF_CLIENT_BODY_CHUNK */
+	uint8_t body_ref[2 * SF_CLIENT_BODY_CHUNK];
 };
 
 /** Build the request bytes (and sums) for @p mss. @return 0 or -ENOMEM. */

@@ -13,16 +13,6 @@
 #define SF_RXD_DEFAULT 1024
 #define SF_TXD_DEFAULT 1024
 
-/* Link state changes reach us from the EAL's interrupt thread: count them there. */
-static int on_link_change(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret)
-{
-	struct sf_port *p = arg;
-
-	(void)port_id, (void)type, (void)ret;
-	__atomic_fetch_add(&p->link.changes, 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
 int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct rte_mempool *mp)
 {
 	struct rte_eth_dev_info info;
@@ -85,20 +75,12 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 			p->ol.rss_hash = true;
 		}
 	}
-	/* Count link changes where the driver signals them (a NIC; a tap in our namespace). */
-	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
-		conf.intr_conf.lsc = 1;
-
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0 && p->ol.rss) {
 		/* Some drivers want their own key length: retry with the driver's default key. */
 		printf("port %u: the symmetric RSS key was refused (%s): the driver's key is used, and a "
 		       "connection's two directions may land on different queues\n", port_id, rte_strerror(-rc));
 		conf.rx_adv_conf.rss_conf.rss_key = NULL;
-		rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
-	}
-	if (rc != 0 && conf.intr_conf.lsc) {
-		conf.intr_conf.lsc = 0;
 		rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	}
 	if (rc != 0) {
@@ -119,8 +101,6 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 			return rc;
 		}
 	}
-	if (conf.intr_conf.lsc)
-		rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_change, p);
 	rc = rte_eth_dev_start(port_id);
 	if (rc != 0) {
 		printf("port %u: start failed: %s\n", port_id, rte_strerror(-rc));
@@ -222,16 +202,29 @@ void sf_port_addr_format(const struct sf_port_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%s/%u", ip, a->prefix_len);
 }
 
-void sf_port_link_poll(struct sf_port *p)
+int sf_port_link_poll(struct sf_port *p)
 {
 	struct rte_eth_link link;
+	bool up;
 
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->port_id, &link) != 0)
-		return;
-	p->link.up = link.link_status == RTE_ETH_LINK_UP;
+		return 0;
+	up = link.link_status == RTE_ETH_LINK_UP;
 	p->link.speed_mbps = link.link_speed;
 	p->link.full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	if (!p->link.known) {
+		p->link.known = true;
+		p->link.up = up;
+		return 0;
+	}
+	if (up == p->link.up)
+		return 0;
+	p->link.up = up;
+	__atomic_fetch_add(&p->link.changes, 1, __ATOMIC_RELAXED);
+	if (!up)
+		__atomic_fetch_add(&p->link.downs, 1, __ATOMIC_RELAXED);
+	return up ? 1 : -1;
 }
 
 const char *sf_port_role_name(uint8_t role)
@@ -323,7 +316,8 @@ void sf_port_print_info(const struct sf_port *p, FILE *f)
 		fprintf(f, "Link: up, %u Mbps, %s duplex\n", link.link_speed, link.link_duplex ? "full" : "half");
 	else
 		fprintf(f, "Link: down (a tap moved to another namespace reads down but works)\n");
-	fprintf(f, "Link changes: %" PRIu64 "\n", __atomic_load_n(&p->link.changes, __ATOMIC_RELAXED));
+	fprintf(f, "Link changes: %" PRIu64 " (%" PRIu64 " down)\n", __atomic_load_n(&p->link.changes, __ATOMIC_RELAXED),
+		__atomic_load_n(&p->link.downs, __ATOMIC_RELAXED));
 	fprintf(f, "Queues: %u rx / %u tx, %u rx / %u tx descriptors, RSS %s\n", p->nb_queues, p->nb_queues,
 		p->nb_rxd, p->nb_txd, p->ol.rss ? "on (symmetric key)" : "off");
 	fprintf(f, "Checksum offloads: rx ip4 %s, rx l4 %s, tx ip4 %s, tx tcp %s\n",

@@ -75,8 +75,9 @@ struct sf_port_gw {
 	bool set;
 };
 
-/** Link status as `show port info` prints it, and the count of changes seen by sf_port_link_poll(). */
+/** The link as sf_port_link_poll() last read it, and the changes it saw. */
 struct sf_port_link {
+	bool known;       /**< read at least once */
 	bool up;
 	uint32_t speed_mbps;
 	bool full_duplex;
@@ -100,7 +101,7 @@ struct sf_port {
 	uint32_t nb_addrs;
 	struct sf_port_neigh neigh[SF_PORT_MAX_NEIGH];
 	uint32_t nb_neigh; /**< published like nb_addrs */
-	struct sf_port_link link; /**< main lcore only */
+	struct sf_port_link link; /**< written by the link poller only */
 };
 
 /**
@@ -202,8 +203,13 @@ int sf_port_print_xstats(const struct sf_port *p, bool all, FILE *f);
 /** One line per offload: on, or off and why (start-up log and `show port info`). */
 void sf_port_print_offloads(const struct sf_port *p, FILE *f);
 
-/** Read the link now (main lcore: it may block briefly) and count a change from the last read. */
-void sf_port_link_poll(struct sf_port *p);
+/**
+ * Read the link now (a control thread: drivers may sleep in it) and count a change from the
+ * last read. Polling rather than link interrupts: every driver answers a poll, while LSC
+ * interrupts are optional and a tap's reach only its own namespace. A flap shorter than the
+ * polling period goes unseen. @return 1 the link came up, -1 it went down, 0 no change.
+ */
+int sf_port_link_poll(struct sf_port *p);
 
 /** Print an address as text into @p buf (INET6_ADDRSTRLEN + 4 bytes is enough with the prefix). */
 void sf_port_addr_format(const struct sf_port_addr *a, char *buf, size_t len);

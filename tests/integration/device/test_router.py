@@ -4,7 +4,10 @@
 two taps whose kernel sides forward to each other in the test's namespace. A fixed rate for
 SF_TEST_DEVICE_SECONDS (10) seconds: no connection fails, every response is byte-exact, the
 server port accepted and answered every connection the client completed, the kernel forwarded
-them (its counters), and the client resolved its gateway by ARP."""
+them (its counters), and the client resolved its gateway by ARP. Then the router corrupts two body
+bytes of every response in a way its TCP checksum cannot see (one byte up, the byte two further
+down: the one's-complement sum is unchanged), and the client counts every connection failed with
+response_mismatch."""
 
 import os
 import re
@@ -43,6 +46,28 @@ def test(binary):
         tx = int(re.search(r'"tx":\{"bytes":\d+,"packets":(\d+)', st).group(1))
         h.check(tx >= 3 * s["completed"], f"the router sent {tx} packets to the server port "
                 f"(>= 3 per connection)")
+
+        # A corrupting device. The response: TCP header 32 bytes (timestamps on), HTTP header 66
+        # bytes, then the body pattern; body bytes 100 and 102 are 's' and 'u' (pattern index 28
+        # and 30): both become 't', +256 and -256 in the same half of their 16-bit words.
+        hdr = 32 + 66
+        bit = lambda off: 8 * (hdr + off)  # noqa: E731
+        ns.run(["nft", "-f", "-"], input=f"""table ip sf_corrupt {{
+    chain forward {{
+        type filter hook forward priority 0;
+        ip saddr {d.SERVER_IP} tcp sport 80 meta length > {20 + hdr + 110} counter @th,{bit(100)},8 set 0x74 @th,{bit(102)},8 set 0x74
+    }}
+}}
+""")
+        sf.cmd("set tcp rto 200 100 3")
+        s, _ = d.run_client(sf, "80", 50, 2)
+        print(f"through a corrupting router: {s}", flush=True)
+        h.check(s["attempted"] >= 90 and s.get("response_mismatch", 0) == s["failed"] == s["attempted"] and
+                s["responses"] == 0 and s["open"] == 0,
+                f"every corrupted response caught: {s.get('response_mismatch')} of {s['attempted']} failed with "
+                f"response_mismatch")
+        drops = sf.counters()
+        h.check(drops.get("drop_tcp_csum", 0) == 0, "the corruption kept the TCP checksums valid")
 
 
 if __name__ == "__main__":
