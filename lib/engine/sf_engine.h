@@ -89,6 +89,7 @@ struct sf_lcore {
 	double us_per_tsc;
 	/* TCP */
 	struct sf_conn *conn;
+	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond) */
 	const struct sf_listeners *listeners;
 	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
 	struct sf_tcp_ctx tcp;

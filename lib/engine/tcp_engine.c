@@ -56,6 +56,9 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 		fresh.stats = lc->tcp.stats;
 		lc->tcp = fresh;
 	}
+	/* An eighth of the pool is kept for connections a valid cookie ACK opens, so a SYN flood
+	 * holding every other TCB in SYN-RECEIVED cannot shut legitimate clients out. */
+	lc->syn_tcb_limit = sizes->tcbs - sizes->tcbs / 8;
 	lc->listeners = listeners;
 	return 0;
 }
@@ -386,9 +389,19 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 			rte_pktmbuf_free(m);
 		return;
 	}
+	/*
+	 * RFC 4987 3.6: a SYN is answered with a cookie instead of a TCB when cookies are always on,
+	 * or (cookies when full) once the SYNs' share of the pool is taken: the rest of the pool is
+	 * a reserve for the ACKs that bring valid cookies back (the SYN queue and the accept queue
+	 * of other stacks, kept apart).
+	 */
+	bool syn_cookie = (seg->flags & SF_TCP_SYN) &&
+			  (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_ALWAYS ||
+			   (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_WHEN_FULL &&
+			    sf_conn_stats(lc->conn)->tcb_used >= lc->syn_tcb_limit));
+
 	tcb = NULL;
-	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST &&
-	    !((seg->flags & SF_TCP_SYN) && lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_ALWAYS)) {
+	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST && !syn_cookie) {
 		int rc = sf_tcb_alloc(lc->conn, key, hash, &idx);
 
 		if (rc == 0)
