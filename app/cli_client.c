@@ -83,11 +83,8 @@ static void cmd_client_parsed(void *res, struct cmdline *cl, void *data)
 	c->dport_lo = plo;
 	c->dport_hi = phi;
 	c->enabled = true;
-	/* The sources are the port's own addresses: answer ARP for them, take their segments. */
-	struct sf_port_addr range = {.family = fam, .prefix_len = fam == SF_AF_INET ? 32 : 128,
-				     .count = c->src_count};
-	memcpy(range.addr, first, 16);
-	sf_port_add_addr(&sf_app.ports[0], &range);
+	/* The sources become the client port's own addresses at `start` (sf_lcore_client_setup):
+	 * only then is it known which port has the client role. */
 	printf("client: %u source address(es), %u destination(s)\n", c->src_count, c->nb_dst);
 	fflush(stdout);
 }

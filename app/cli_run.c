@@ -262,10 +262,12 @@ static void cmd_show_lcore_parsed(void *res, struct cmdline *cl, void *data)
 		       lc->lcore_id, lc->queue, s->rx_pkts, s->tx_pkts,
 		       s->rx_pkts ? (double)s->busy_cycles / (double)s->rx_pkts : 0.0,
 		       polls ? 100.0 * (double)s->idle_polls / (double)polls : 0.0);
-		printf("  busy %.3f s (%.1f%% of polls), %.0f cycles/connection over %" PRIu64 " connections, "
-		       "%.1f pkts/busy poll\n",
+		uint64_t cycles = s->busy_cycles + s->idle_cycles;
+
+		printf("  busy %.3f s (%.1f%% of the polling time), %.0f cycles/connection over %" PRIu64
+		       " connections, %.1f pkts/busy poll\n",
 		       (double)s->busy_cycles / (double)rte_get_tsc_hz(),
-		       polls ? 100.0 * (double)s->busy_polls / (double)polls : 0.0,
+		       cycles ? 100.0 * (double)s->busy_cycles / (double)cycles : 0.0,
 		       conns ? (double)s->busy_cycles / (double)conns : 0.0, conns,
 		       s->busy_polls ? (double)s->rx_pkts / (double)s->busy_polls : 0.0);
 	}

@@ -213,8 +213,29 @@ static cmdline_parse_inst_t cmd_show_listeners = {
 	.tokens = {(void *)&cmd_show_listeners_show, (void *)&cmd_show_listeners_listeners, NULL},
 };
 
+/* clear listeners */
+static void cmd_clear_listeners_parsed(void *res, struct cmdline *cl, void *data)
+{
+	(void)res, (void)cl, (void)data;
+	if (sf_cli_refuse_while_running())
+		return;
+	sf_listeners_clear(sf_app.listeners);
+	printf("no listeners\n");
+	fflush(stdout);
+}
+
+static cmdline_parse_token_string_t cmd_clear_listeners_clear =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, show, "clear");
+static cmdline_parse_token_string_t cmd_clear_listeners_listeners =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, listeners, "listeners");
+static cmdline_parse_inst_t cmd_clear_listeners = {
+	.f = cmd_clear_listeners_parsed,
+	.help_str = "clear listeners: remove every listener (to load another server scenario)",
+	.tokens = {(void *)&cmd_clear_listeners_clear, (void *)&cmd_clear_listeners_listeners, NULL},
+};
+
 static cmdline_parse_inst_t *const server_cmds[] = {
-	&cmd_listen, &cmd_response, &cmd_response_none, &cmd_requests, &cmd_close, &cmd_show_listeners, NULL,
+	&cmd_listen, &cmd_response, &cmd_response_none, &cmd_requests, &cmd_close, &cmd_show_listeners, &cmd_clear_listeners, NULL,
 };
 
 const struct sf_cli_topic sf_cli_topic_server = {.name = "Server", .cmds = server_cmds};

@@ -31,7 +31,7 @@ static void addr_plus(uint8_t family, const uint8_t *addr, uint32_t n, uint8_t *
 	t[3] = (uint8_t)tail;
 }
 
-/* Is @p a the client's source range (the `client` command adds it to port 0 by itself)? */
+/* Is @p a the client's source range (`start` adds it to the client port by itself)? */
 static bool is_client_range(const struct sf_port_addr *a)
 {
 	const struct sf_client_cfg *c = &sf_app.client;
@@ -49,7 +49,7 @@ static void write_ports(FILE *f)
 		for (uint32_t k = 0; k < n; k++) {
 			char text[64];
 
-			if (i == 0 && is_client_range(&p->addrs[k]))
+			if (is_client_range(&p->addrs[k]))
 				continue;
 			sf_port_addr_format(&p->addrs[k], text, sizeof(text));
 			fprintf(f, "port %u address %s\n", i, text);

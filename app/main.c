@@ -119,8 +119,11 @@ void sf_app_start(void)
 			rc = sf_lcore_client_setup(sf_app.workers[w], &sf_app.client, w, sf_app.nb_workers,
 						   sf_app.conn_sizes.tcbs);
 		if (rc != 0) {
-			printf("lcore %u: TCP set-up failed: %s\n", sf_app.workers[w]->lcore_id,
-			       rc == -EINVAL ? "inconsistent TCP settings" : strerror(-rc));
+			if (rc == -ENODEV)
+				printf("no port has role client: set one with port <id> role client\n");
+			else
+				printf("lcore %u: TCP set-up failed: %s\n", sf_app.workers[w]->lcore_id,
+				       rc == -EINVAL ? "inconsistent TCP settings" : strerror(-rc));
 			return;
 		}
 	}

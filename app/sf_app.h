@@ -95,7 +95,7 @@ struct sf_snapshot {
 	/* ports */
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
 	/* workers */
-	uint64_t busy_cycles, busy_polls, idle_polls;
+	uint64_t busy_cycles, idle_cycles, busy_polls, idle_polls;
 };
 
 /** The client's latency histograms, merged over the workers (us). */

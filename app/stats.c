@@ -64,6 +64,7 @@ void sf_stats_take(struct sf_snapshot *s)
 			s->errors += l->drops[r];
 		s->errors += l->tx_full + l->tcp_tx_nombuf + l->tcp_table_full + l->multiseg + l->nd_no_room;
 		s->busy_cycles += l->busy_cycles;
+		s->idle_cycles += l->idle_cycles;
 		s->busy_polls += l->busy_polls;
 		s->idle_polls += l->idle_polls;
 	}

@@ -49,6 +49,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
 	rte_tel_data_add_dict_u64(d, "busy_polls", s.busy_polls);
 	rte_tel_data_add_dict_u64(d, "idle_polls", s.idle_polls);
 	return 0;

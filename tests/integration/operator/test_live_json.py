@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ import jsonschema
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness as h  # noqa: E402
+import oplib  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(h.HERE))
 SCHEMA = os.path.join(ROOT, "docs", "synfin-stats.schema.json")
@@ -61,16 +61,9 @@ def scale(v):
 
 def test(binary):
     tmp = tempfile.mkdtemp(prefix="sf-op-json-")
-    sock = os.path.join(tmp, "m.sock")
-    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
-    common = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
     ja, jb = os.path.join(tmp, "a.json"), os.path.join(tmp, "b.json")
-    a = h.Synfin(binary, ["--lcores", "0@1", *common, f"--vdev={vdev},role=server"],
-                 ["--stats-period", "1", "--json", ja], prefix=f"sf-op-ja{os.getpid()}")
-    b = None
+    a, b, sock = oplib.pair(binary, "json", ["--stats-period", "1", "--json", ja], ["--json", jb], sock_dir=tmp)
     try:
-        b = h.Synfin(binary, ["--lcores", "0@0", *common, f"--vdev={vdev},role=client"],
-                     ["--json", jb], prefix=f"sf-op-jb{os.getpid()}")
         configure(a, "198.18.0.1", "198.18.0.2", "198.18.0.100-198.18.0.149", RATE_A)
         configure(b, "198.18.0.2", "198.18.0.1", "198.18.0.150-198.18.0.199", RATE_B)
         h.check("started" in a.cmd("start") and "started" in b.cmd("start"), "both started")
@@ -105,17 +98,8 @@ def test(binary):
         h.check(sum(att) / len(att) > 1.5 * sum(acc) / len(acc) > 0,
                 f"the line shows the difference: attempted/s {att} vs accepted/s {acc}")
     finally:
-        for sf in (a, b):
-            if sf is not None:
-                try:
-                    sf.proc.stdin.write(b"quit\n")
-                    sf.proc.stdin.flush()
-                except (BrokenPipeError, OSError):
-                    pass
-        for sf in (a, b):
-            if sf is not None:
-                out = sf.quit()
-                print("---- synfin output (tail) ----\n" + out[-2500:], flush=True)
+        outs = oplib.stop_pair(a, b, sock)
+        print("---- A's output (tail) ----\n" + outs[0][-2500:], flush=True)
     h.check(re.search(r"^totals over", a.out, re.M) and "server summary:" in a.out and "client summary:" in a.out,
             "the final report shows both sides")
 

@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness as h  # noqa: E402
+import oplib  # noqa: E402
 
 TELEMETRY = shutil.which("dpdk-telemetry.py") or "/usr/bin/dpdk-telemetry.py"
 DUMPCAP = shutil.which("dpdk-dumpcap") or "/usr/bin/dpdk-dumpcap"
@@ -50,15 +51,10 @@ def test(binary):
     free = hugepages_free()
     h.check(free >= 64, f"{free} free 2 MB hugepages for the captured primary (.ci/setup reserves them)")
     tmp = tempfile.mkdtemp(prefix="sf-op-cap-")
-    sock = os.path.join(tmp, "m.sock")
-    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
-    spfx, cpfx = f"sf-op-cs{os.getpid()}", f"sf-op-cc{os.getpid()}"
-    srv = h.Synfin(binary, ["--lcores", "0@1", "-m", "128", "--no-pci", "--log-level=pmd.net.memif:error",
-                            f"--vdev={vdev},role=server"], prefix=spfx)
-    cli = None
+    # The captured server on hugepages; its runtime files are named after its prefix.
+    srv, cli, sock = oplib.pair(binary, "cap", srv_mem=("-m", "128"), sock_dir=tmp)
+    spfx, cpfx = srv.prefix, cli.prefix
     try:
-        cli = h.Synfin(binary, ["--lcores", "0@0", "--no-huge", "-m", "512", "--no-pci",
-                                "--log-level=pmd.net.memif:error", f"--vdev={vdev},role=client"], prefix=cpfx)
         h.check("dpdk-dumpcap) unavailable" not in srv.out, "the server initialised pdump")
         for line in ("port 0 address 198.18.0.1/24", "response http 128", "listen 198.18.0.1 80", "start"):
             srv.cmd(line)
@@ -105,16 +101,7 @@ def test(binary):
                 f"{RATE}/s)")
         h.check(count("_ws.malformed || _ws.expert.severity == error") == 0, "tshark finds nothing malformed")
     finally:
-        for sf in (srv, cli):
-            if sf is not None:
-                try:
-                    sf.proc.stdin.write(b"quit\n")
-                    sf.proc.stdin.flush()
-                except (BrokenPipeError, OSError):
-                    pass
-        for sf in (srv, cli):
-            if sf is not None:
-                sf.quit()
+        oplib.stop_pair(srv, cli, sock)
         for f in glob.glob(f"/dev/hugepages/{spfx}map_*"):
             os.unlink(f)
         shutil.rmtree(tmp, ignore_errors=True)
