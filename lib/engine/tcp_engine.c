@@ -215,6 +215,22 @@ static inline const struct sf_response *app_stream(const struct sf_lcore *lc, co
 	return a->role != 0 ? &lc->listeners->l[a->role - 1].response : NULL;
 }
 
+/* The listener's close policy, once its requests are answered (or at once, with none to wait for). */
+static void server_close(struct sf_lcore *lc, const struct sf_listener *l, struct sf_tcb *tcb, struct conn_app *a,
+			 struct sf_tcp_out *out)
+{
+	if (l->close_policy == SF_CLOSE_SERVER) {
+		sf_tcp_close(&lc->tcp, tcb, out);
+	} else if (l->close_policy == SF_CLOSE_RST) {
+		/* Reset once the client has the responses: a RST on their heels would make its
+		 * stack drop what it has not read yet. */
+		if (l->response.len == 0 || a->requests == 0)
+			sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
+		else
+			a->flags |= CONN_RST_WHEN_ACKED;
+	}
+}
+
 /* Requests arrived: queue a response for each, then apply the close policy after the last. */
 static void server_on_data(struct sf_lcore *lc, struct sf_tcb *tcb, struct conn_app *a, const uint8_t *data,
 			   uint32_t len, struct sf_tcp_out *out)
@@ -234,19 +250,23 @@ static void server_on_data(struct sf_lcore *lc, struct sf_tcb *tcb, struct conn_
 		a->requests++;
 		if (l->response.len != 0 && sf_tcp_send(tcb, l->response.len) == 0)
 			lc->stats.responses++;
-		if (l->requests != 0 && a->requests == l->requests) {
-			if (l->close_policy == SF_CLOSE_SERVER) {
-				sf_tcp_close(&lc->tcp, tcb, out);
-			} else if (l->close_policy == SF_CLOSE_RST) {
-				/* Reset once the client has the responses: a RST on their heels would
-				 * make its stack drop what it has not read yet. */
-				if (l->response.len == 0)
-					sf_tcp_abort(&lc->tcp, tcb, lc->now_us, out);
-				else
-					a->flags |= CONN_RST_WHEN_ACKED;
-			}
-		}
+		if (l->requests != 0 && a->requests == l->requests)
+			server_close(lc, l, tcb, a, out);
 	}
+}
+
+/*
+ * Established: a listener that answers no requests (`requests 0`) and closes from its side
+ * closes now, so a handshake-only benchmark can put TIME_WAIT on the server. With `close
+ * client`, `requests 0` means no limit instead, and nothing happens here.
+ */
+static inline void server_on_established(struct sf_lcore *lc, struct sf_tcb *tcb, struct conn_app *a,
+					 struct sf_tcp_out *out)
+{
+	const struct sf_listener *l = app_listener(lc, a);
+
+	if (l != NULL && l->requests == 0 && l->close_policy != SF_CLOSE_CLIENT && tcb->state == SF_TCP_ESTABLISHED)
+		server_close(lc, l, tcb, a, out);
 }
 
 /* ---- one round of a connection ---- */
@@ -275,6 +295,8 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 		if (a.role == CONN_CLIENT) {
 			sf_client_on_input(lc, idx, tcb, data, out);
 		} else {
+			if (out->events & SF_TCP_EV_ESTABLISHED)
+				server_on_established(lc, tcb, &a, out);
 			if ((out->events & SF_TCP_EV_DATA) && data != NULL)
 				server_on_data(lc, tcb, &a, data, out->rx_len, out);
 			/* The client closed: our side follows once the responses are queued. */

@@ -35,6 +35,14 @@ async def one(host, port, body_len, close, errors, timeout):
         return False
     ok = False
     try:
+        if close == "handshake":
+            # The server closes right after the handshake: no request, the next thing is its FIN.
+            rest = await asyncio.wait_for(reader.read(), timeout)
+            if rest:
+                errors["extra-bytes"] = errors.get("extra-bytes", 0) + 1
+                return False
+            ok = True
+            return True
         writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         await writer.drain()
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
@@ -139,7 +147,8 @@ def main():
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--body", type=int, default=128)
-    p.add_argument("--close", choices=("client", "server", "rst"), default="client")
+    # handshake: no request; the server closes first, right after the handshake
+    p.add_argument("--close", choices=("client", "server", "rst", "handshake"), default="client")
     p.add_argument("--timeout", type=float, default=10.0)
     a = p.parse_args()
     print(json.dumps(main_rst(a) if a.close == "rst" else asyncio.run(main_async(a))))

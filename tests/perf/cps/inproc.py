@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 
-CASES = (("a", "client"), ("b", "client"), ("b", "server"))
+CASES = (("a", "client"), ("a", "server"), ("b", "client"), ("b", "server"))
 
 
 def top_functions(outfile, n=12, inclusive=True):
