@@ -28,6 +28,7 @@ void sf_lcore_init(struct sf_lcore *lc, unsigned int lcore_id, uint16_t queue, s
 /* Time is read once per poll: microseconds for lib/tcp, millisecond ticks for the wheels. */
 static inline void clock_update(struct sf_lcore *lc, uint64_t tsc)
 {
+	lc->now_tsc = tsc;
 	lc->now_us = (uint64_t)((double)(tsc - lc->tsc_base) * lc->us_per_tsc);
 	lc->now_tick = lc->now_us / 1000;
 }

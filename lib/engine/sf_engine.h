@@ -82,6 +82,7 @@ struct sf_lcore {
 	struct sf_port *ports[SF_PORT_MAX];
 	struct rte_mempool *mp; /**< for segments that have no received mbuf to reuse */
 	/* time, read once per poll */
+	uint64_t now_tsc;       /**< the TSC at the start of this poll */
 	uint64_t now_us;
 	uint64_t now_tick;      /**< lib/timer ticks: milliseconds */
 	uint64_t tsc_base;
