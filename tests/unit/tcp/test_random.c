@@ -19,7 +19,9 @@
 
 #include "tcp_test.h"
 
-#define N_CONN       100000u
+/* Connections in the run; SF_TCP_RANDOM_CONNS lowers it where code runs slower (sanitizers). */
+#define N_CONN_DEFAULT 100000u
+static uint32_t n_conn = N_CONN_DEFAULT;
 #define CONCURRENT   256u
 #define LOSS_PCT     5u      /* per segment */
 #define DUP_PCT      2u
@@ -405,7 +407,7 @@ static void conn_start(uint32_t c)
 
 static void start_more(void)
 {
-	while (S.active < CONCURRENT && S.started < N_CONN) {
+	while (S.active < CONCURRENT && S.started < n_conn) {
 		ev_push((struct ev){ .t = S.now + rnd_below(2000), .idx = S.started, .kind = 2 });
 		S.started++;
 		S.active++;
@@ -449,13 +451,16 @@ static void two_machines_deliver_everything_and_close(void **state)
 	memset(&S, 0, sizeof(S));
 	S.seed = env ? strtoull(env, NULL, 0) : 0x5eed2026ull;
 	S.rng = S.seed;
+	env = getenv("SF_TCP_RANDOM_CONNS");
+	if (env != NULL && strtoul(env, NULL, 0) > 0)
+		n_conn = (uint32_t)strtoul(env, NULL, 0);
 	for (s = 0; s < 2; s++) {
 		config(&cfg, (int)s);
 		assert_int_equal(sf_tcp_ctx_init(&S.ctx[s], &cfg), 0);
 		sf_tcp_secret_set(&S.ctx[s].secret, S.seed ^ s, ~S.seed);
 		sf_syncookie_keys_set(&S.ctx[s].cookies, S.seed + 7, S.seed * 3);
 	}
-	S.c = calloc(N_CONN, sizeof(*S.c));
+	S.c = calloc(n_conn, sizeof(*S.c));
 	assert_non_null(S.c);
 	S.now = 1000ull * 1000 * 1000 * 3600; /* an hour in: clocks far from zero */
 	start_more();
@@ -490,7 +495,7 @@ static void two_machines_deliver_everything_and_close(void **state)
 		}
 		start_more();
 	}
-	for (c = 0; c < N_CONN; c++) {
+	for (c = 0; c < n_conn; c++) {
 		struct conn *k = &S.c[c];
 
 		CHECK(k->started && k->finished, c);
@@ -509,7 +514,7 @@ static void two_machines_deliver_everything_and_close(void **state)
 	}
 	print_message("random: seed %#" PRIx64 ": %u connections, %" PRIu64 " events, %" PRIu64 " segments "
 		      "(%" PRIu64 " lost, %" PRIu64 " duplicated), %" PRIu64 " replayed cookies, %" PRIu64 " s virtual\n",
-		      S.seed, N_CONN, S.events, S.sent, S.lost, S.dups, S.strays, (S.now / 1000000) - 3600 * 1000);
+		      S.seed, n_conn, S.events, S.sent, S.lost, S.dups, S.strays, (S.now / 1000000) - 3600 * 1000);
 	print_message("random: retransmits syn %" PRIu64 " syn-ack %" PRIu64 " data %" PRIu64 " fin %" PRIu64
 		      ", cookies %" PRIu64 "/%" PRIu64 ", challenge acks %" PRIu64 "/%" PRIu64 ", give-ups %" PRIu64 "\n",
 		      S.ctx[CLI].stats.retrans[SF_TCP_RETRANS_SYN], S.ctx[SRV].stats.retrans[SF_TCP_RETRANS_SYN_ACK],

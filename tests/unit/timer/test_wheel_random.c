@@ -16,7 +16,13 @@
 #include "sf_timer.h"
 
 #define NODES 512
-#define OPS 1000000u
+/* Operations in the run; SF_TIMER_RANDOM_OPS lowers it where code runs slower (sanitizers). */
+static unsigned int random_ops(void)
+{
+	const char *env = getenv("SF_TIMER_RANDOM_OPS");
+
+	return env != NULL && strtoul(env, NULL, 0) > 0 ? (unsigned int)strtoul(env, NULL, 0) : 1000000u;
+}
 
 /* Reference: a binary min-heap of armed node ids ordered by (deadline, id). */
 struct ref {
@@ -145,7 +151,9 @@ static void random_ops_match_sorted_reference_every_tick(void **state)
 		sf_timer_init(&node[i]);
 		r.pos[i] = -1;
 	}
-	for (unsigned int op = 0; op < OPS; op++) {
+	const unsigned int ops = random_ops();
+
+	for (unsigned int op = 0; op < ops; op++) {
 		uint64_t p = rnd_below(100);
 		unsigned int id = (unsigned int)rnd_below(NODES);
 
@@ -191,10 +199,10 @@ static void random_ops_match_sorted_reference_every_tick(void **state)
 		if (sf_wheel_check(&w) != 0)
 			fail_msg("sf_wheel_check %d after op %u", sf_wheel_check(&w), op);
 	}
-	/* The run must exercise what it claims to. */
-	assert_true(fired > 100000);
-	assert_true(overdue > 1000);
-	assert_true(w.stats.cascaded > 10000);
+	/* The run must exercise what it claims to (thresholds for 1M operations, scaled). */
+	assert_true(fired > ops / 10);
+	assert_true(overdue > ops / 1000);
+	assert_true(w.stats.cascaded > ops / 100);
 }
 
 int main(void)
