@@ -240,7 +240,7 @@ static cmdline_parse_token_string_t cmd_shl_show = TOKEN_STRING_INITIALIZER(stru
 static cmdline_parse_token_string_t cmd_shl_latency = TOKEN_STRING_INITIALIZER(struct cmd_words2_result, b, "latency");
 static cmdline_parse_inst_t cmd_show_latency = {
 	.f = cmd_show_latency_parsed,
-	.help_str = "show latency: the client's latency histograms (connect, response, total), bucket by bucket",
+	.help_str = "show latency: the client's latency (connect, response, total): percentiles and a histogram by powers of two",
 	.tokens = {(void *)&cmd_shl_show, (void *)&cmd_shl_latency, NULL},
 };
 

@@ -398,17 +398,21 @@ void sf_app_print_report(bool lcores)
 	fflush(stdout);
 }
 
-struct lat_row {
-	uint64_t total, cum;
+/* `show latency` rows: one per power of two of microseconds (0, 1, 2-3, 4-7, ...), so a table
+ * fits a screen; the JSON summary keeps every bucket. */
+#define LAT_ROWS (SF_HIST_TOP_BITS + 1)
+
+struct lat_rows {
+	uint64_t count[LAT_ROWS];
 };
 
-static int print_bucket(uint64_t lower, uint64_t upper, uint64_t count, void *arg)
+static int add_to_row(uint64_t lower, uint64_t upper, uint64_t count, void *arg)
 {
-	struct lat_row *r = arg;
+	struct lat_rows *r = arg;
+	unsigned int row = lower == 0 ? 0 : (unsigned int)(64 - __builtin_clzll(lower));
 
-	r->cum += count;
-	printf("  %10" PRIu64 " %10" PRIu64 " %12" PRIu64 " %7.2f%% %7.2f%%\n", lower, upper, count,
-	       100.0 * (double)count / (double)r->total, 100.0 * (double)r->cum / (double)r->total);
+	(void)upper;
+	r->count[row < LAT_ROWS ? row : LAT_ROWS - 1] += count;
 	return 0;
 }
 
@@ -422,10 +426,11 @@ void sf_app_print_latency(void)
 	}
 	sf_stats_latency(h);
 	for (unsigned int k = 0; k < SF_LAT__COUNT; k++) {
-		struct lat_row r = {.total = sf_hist_count(&h[k])};
+		uint64_t total = sf_hist_count(&h[k]), cum = 0;
+		struct lat_rows rows;
 
-		printf("latency %s (%s), us: %" PRIu64 " samples", sf_lat_name(k), sf_lat_what(k), r.total);
-		if (r.total == 0) {
+		printf("latency %s (%s), us: %" PRIu64 " samples", sf_lat_name(k), sf_lat_what(k), total);
+		if (total == 0) {
 			printf("\n");
 			continue;
 		}
@@ -433,8 +438,18 @@ void sf_app_print_latency(void)
 		for (unsigned int p = 0; p < SF_STATS_NB_PCT; p++)
 			printf(", %s %" PRIu64, sf_stats_pct_name[p], sf_hist_percentile(&h[k], sf_stats_pct[p]));
 		printf(", max %" PRIu64 "\n", sf_hist_max(&h[k]));
+		memset(&rows, 0, sizeof(rows));
+		sf_hist_visit(&h[k], add_to_row, &rows);
 		printf("  %10s %10s %12s %8s %8s\n", "from_us", "to_us", "count", "share", "cumul");
-		sf_hist_visit(&h[k], print_bucket, &r);
+		for (unsigned int i = 0; i < LAT_ROWS; i++) {
+			uint64_t lo = i == 0 ? 0 : UINT64_C(1) << (i - 1), hi = i == 0 ? 0 : (UINT64_C(1) << i) - 1;
+
+			if (rows.count[i] == 0)
+				continue;
+			cum += rows.count[i];
+			printf("  %10" PRIu64 " %10" PRIu64 " %12" PRIu64 " %7.2f%% %7.2f%%\n", lo, hi, rows.count[i],
+			       100.0 * (double)rows.count[i] / (double)total, 100.0 * (double)cum / (double)total);
+		}
 	}
 	fflush(stdout);
 }
