@@ -63,7 +63,13 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 	 * same lcore's table owns the connection. */
 	uint64_t rss_hf = info.flow_type_rss_offloads &
 			  (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IP);
-	if (nb_queues > 1 && rss_hf != 0) {
+	/* A driver that hashes but keeps no redirection table does not steer by it: net_tap takes
+	 * RSS settings but applies them only through rte_flow (a BPF program under the multiq
+	 * qdisc); without that the kernel's own flow hash picks the queue. */
+	if (nb_queues > 1 && rss_hf != 0 && info.reta_size == 0)
+		p->rss_why_off = "the driver keeps no redirection table (net_tap: its RSS needs rte_flow, "
+				 "which needs the multiq qdisc)";
+	if (nb_queues > 1 && rss_hf != 0 && info.reta_size != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)sf_rss_sym_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = SF_RSS_KEY_LEN;
@@ -145,6 +151,10 @@ unsigned int sf_port_reta_get(const struct sf_port *p, uint16_t *reta, unsigned 
 	struct rte_eth_rss_reta_entry64 conf[SF_PORT_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 	struct rte_eth_dev_info info;
 
+	if (!p->ol.rss && p->peer_reta_size != 0 && p->peer_reta_size <= max) {
+		memcpy(reta, p->peer_reta, sizeof(*reta) * p->peer_reta_size);
+		return p->peer_reta_size;
+	}
 	if (!p->ol.rss || rte_eth_dev_info_get(p->port_id, &info) != 0 || info.reta_size == 0 ||
 	    info.reta_size > SF_PORT_RETA_MAX || info.reta_size > max)
 		return 0;
@@ -156,6 +166,18 @@ unsigned int sf_port_reta_get(const struct sf_port *p, uint16_t *reta, unsigned 
 	for (unsigned int i = 0; i < info.reta_size; i++)
 		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
 	return info.reta_size;
+}
+
+int sf_port_set_peer_reta(struct sf_port *p, const uint16_t *reta, unsigned int size)
+{
+	if (size > SF_PORT_RETA_MAX || (size & (size - 1)) != 0)
+		return -EINVAL;
+	for (unsigned int i = 0; i < size; i++)
+		if (reta[i] >= p->nb_queues)
+			return -EINVAL;
+	memcpy(p->peer_reta, reta, sizeof(*reta) * size);
+	p->peer_reta_size = (uint16_t)size;
+	return 0;
 }
 
 bool sf_port_wait_link(const struct sf_port *p, unsigned int timeout_ms)
@@ -283,8 +305,11 @@ void sf_port_print_offloads(const struct sf_port *p, FILE *f)
 	if (p->ol.rss)
 		fprintf(f, "  RSS               on: symmetric key, %u-entry redirection table over %u queues\n",
 			p->ol.reta_size, p->nb_queues);
+	else if (p->peer_reta_size)
+		fprintf(f, "  RSS               off: the peer steers by Toeplitz over a %u-entry table\n",
+			p->peer_reta_size);
 	else
-		fprintf(f, "  RSS               off: %s\n", p->nb_queues < 2 ? "one queue" :
+		fprintf(f, "  RSS               off: %s\n", p->nb_queues < 2 ? "one queue" : p->rss_why_off ? p->rss_why_off :
 			info.flow_type_rss_offloads == 0 ? "the driver hashes nothing (queues are paired or "
 							  "picked outside synfin)" : "no TCP/IP hash offered");
 	fprintf(f, "  RSS hash in mbuf  %s%s\n", p->ol.rss_hash ? "on" : "off",

@@ -102,6 +102,11 @@ struct sf_port {
 	struct sf_port_neigh neigh[SF_PORT_MAX_NEIGH];
 	uint32_t nb_neigh; /**< published like nb_addrs */
 	struct sf_port_link link; /**< written by the link poller only */
+	const char *rss_why_off;  /**< why RSS is off although the driver hashes, or NULL */
+	/** A port without RSS whose peer steers by Toeplitz (sf_rss_sym_key) over this table:
+	 * frames of a flow arrive on queue peer_reta[hash % size] (a software NIC model). */
+	uint16_t peer_reta[SF_PORT_RETA_MAX];
+	uint16_t peer_reta_size;
 };
 
 /**
@@ -119,10 +124,18 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 int sf_port_reta_spread(struct sf_port *p, uint16_t nb_queues);
 
 /**
- * Read the redirection table into @p reta (one queue per entry, at most @p max entries).
+ * Read the redirection table into @p reta (one queue per entry, at most @p max entries): the
+ * NIC's with RSS on, else the peer's (sf_port_set_peer_reta()).
  * @return its size, or 0 when the port has none (no RSS, or larger than @p max).
  */
 unsigned int sf_port_reta_get(const struct sf_port *p, uint16_t *reta, unsigned int max);
+
+/**
+ * Tell a port without RSS that its peer steers frames to queues by Toeplitz over the symmetric
+ * key and @p reta (@p size a power of two, entries below nb_queues), as a NIC would: the client
+ * then picks source ports whose replies reach its own queue. @return 0 or -EINVAL.
+ */
+int sf_port_set_peer_reta(struct sf_port *p, const uint16_t *reta, unsigned int size);
 
 /** Wait up to @p timeout_ms for link up; returns true when up (tap in another netns reads down). */
 bool sf_port_wait_link(const struct sf_port *p, unsigned int timeout_ms);
