@@ -244,8 +244,10 @@ int sf_cli_run_file(const char *path)
 		printf("%s%s", line, strchr(line, '\n') ? "" : "\n"); /* echo, as the prompt does */
 		fflush(stdout);
 		if (sf_cli_line(line) != 0) {
-			printf("%s:%u: the command above failed\n", path, lineno);
+			/* What follows may rely on it (a `start` above all): go no further. */
+			printf("%s:%u: the command above failed; the rest of the file is not run\n", path, lineno);
 			errors++;
+			break;
 		}
 	}
 	depth--;

@@ -169,8 +169,8 @@ bool sf_cli_refuse_while_running(void);
 /** Run one command line; on failure print a one-line error naming the expected grammar.
  * @return 0, or -1 when the line matched no command (nothing was applied). */
 int sf_cli_line(const char *line);
-/** Run the commands of @p path, printing them and their output; returns 0, -errno, or
- * -EINVAL when a line failed (the others still ran). */
+/** Run the commands of @p path, printing them and their output, up to the first line that
+ * fails; returns 0, -errno, or -EINVAL when a line failed. */
 int sf_cli_run_file(const char *path);
 /** Start the interactive prompt on a control thread; it calls sf_app_quit() when it ends. */
 int sf_cli_start_interactive(void);

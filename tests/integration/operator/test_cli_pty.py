@@ -154,6 +154,13 @@ def test(binary):
         again = sf.cmd("show config")
         h.check(config_lines(again) == config_lines(shown),
                 "show config in a fresh process that loaded it is the same")
+        bad = os.path.join(tmp, "bad.cmd")
+        with open(bad, "w") as f:
+            f.write("set client rate 5\nset client rate five\nset client rate 7\n")
+        out = sf.cmd(f"load {bad}")
+        h.check(f"{bad}:2: the command above failed; the rest of the file is not run" in out,
+                "a command file stops at its first failing line, saying where")
+        h.check("set client rate 5\n" in sf.cmd("show config"), "the lines before it applied, none after")
         out = sf.cmd(f"load {os.path.join(tmp, 'missing.cmd')}")
         h.check("cannot open command file" in out, "load of a missing file says so")
         sf.p.sendline("quit")
