@@ -28,7 +28,8 @@ def link_changes(sf):
 def test(binary):
     with d.router_pair(binary, "lf", in_namespace=True) as (sf, ns, ctap, stap):
         d.configure_pair(sf)
-        h.check(re.search(r"Link: up", sf.cmd("show port info 0")), "port 0 reads its link up (tap in its own namespace)")
+        m = re.search(r"Link: up, (\d+) Mbps, (full|half) duplex", sf.cmd("show port info 0"))
+        h.check(m, f"port 0 reads its link up with speed and duplex: {m.group(0) if m else None}")
         before = link_changes(sf)
         marks = {}
 

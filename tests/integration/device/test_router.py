@@ -41,6 +41,10 @@ def test(binary):
         info = sf.cmd("show port info 0")
         h.check(re.search(rf"Neighbour: {re.escape(d.ROUTER_CLIENT_IP)} at {d.ROUTER_CLIENT_MAC}", info),
                 f"the gateway resolved by ARP to the router's MAC {d.ROUTER_CLIENT_MAC}")
+        xs = sf.cmd("show port xstats 1")
+        m = re.search(r"^\s+rx_good_packets\s+(\d+)$", xs, re.M)
+        h.check(m and int(m.group(1)) >= 3 * s["completed"], f"show port xstats 1: rx_good_packets "
+                f"{m.group(1) if m else None}")
         # The kernel really forwarded: its server-side leg sent at least a SYN per connection.
         st = ns.run(["ip", "-s", "-j", "link", "show", stap]).stdout
         tx = int(re.search(r'"tx":\{"bytes":\d+,"packets":(\d+)', st).group(1))
