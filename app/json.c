@@ -17,7 +17,7 @@
 #define SF_JSON_VERSION 1
 
 static FILE *out;
-static double t_first; /**< seconds since start of the last period written */
+static double t_last; /**< seconds since start of the last period written */
 
 int sf_json_open(const char *path)
 {
@@ -92,7 +92,7 @@ void sf_json_period(const struct sf_snapshot *a, const struct sf_snapshot *b, do
 		/* The period's own samples: the difference of the cumulative histograms. */
 		fprintf(out, ",\"latency_us\":{");
 		for (unsigned int k = 0; k < SF_LAT__COUNT; k++) {
-			sf_hist_delta(&lat_b[k], &lat_a[k], &d);
+			sf_stats_hist_delta(&lat_b[k], &lat_a[k], &d);
 			fprintf(out, "%s\"%s\":{", k ? "," : "", sf_lat_name(k));
 			percentiles(&d);
 			fprintf(out, "}");
@@ -101,7 +101,7 @@ void sf_json_period(const struct sf_snapshot *a, const struct sf_snapshot *b, do
 	}
 	fprintf(out, "}\n");
 	fflush(out);
-	t_first = t;
+	t_last = t;
 }
 
 static int bucket(uint64_t lower, uint64_t upper, uint64_t count, void *arg)
@@ -123,7 +123,7 @@ void sf_json_close(void)
 		return;
 	sf_stats_take(&s);
 	secs = sf_app.start_tsc ? (double)(s.tsc - sf_app.start_tsc) / (double)rte_get_tsc_hz() : 0;
-	head("summary", secs > t_first ? secs : t_first);
+	head("summary", secs > t_last ? secs : t_last);
 	if (s.sides.client) {
 		fprintf(out,
 			",\"client\":{\"attempted\":%" PRIu64 ",\"established\":%" PRIu64 ",\"completed\":%" PRIu64

@@ -139,7 +139,7 @@ void sf_json_close(void);
 void sf_telemetry_register(void);
 
 /** Histogram of the samples recorded between @p then and @p now (cumulative ones). */
-void sf_hist_delta(const struct sf_hist *now, const struct sf_hist *then, struct sf_hist *out);
+void sf_stats_hist_delta(const struct sf_hist *now, const struct sf_hist *then, struct sf_hist *out);
 
 /** Every lib/tcp counter summed over the workers, in sf_tcp_stats_visit() order. */
 struct sf_tcp_sum {

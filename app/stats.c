@@ -118,7 +118,7 @@ void sf_stats_latency(struct sf_hist *h)
 	}
 }
 
-void sf_hist_delta(const struct sf_hist *now, const struct sf_hist *then, struct sf_hist *out)
+void sf_stats_hist_delta(const struct sf_hist *now, const struct sf_hist *then, struct sf_hist *out)
 {
 	unsigned int lo = SF_HIST_BUCKETS, hi = 0;
 
@@ -291,7 +291,7 @@ void sf_app_stats_tick(void)
 
 		if (live.lines++ % HEADER_EVERY == 0)
 			print_header(&now.sides);
-		sf_hist_delta(&live.lat_now[SF_LAT_CONNECT], &live.lat_last[SF_LAT_CONNECT], &connect);
+		sf_stats_hist_delta(&live.lat_now[SF_LAT_CONNECT], &live.lat_last[SF_LAT_CONNECT], &connect);
 		printf("%6.0f", t);
 		for (unsigned int i = 0; i < NB_COLS; i++)
 			if (col_shown(&cols[i], &now.sides)) {
