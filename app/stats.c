@@ -193,6 +193,9 @@ static bool col_shown(const struct col *c, const struct sf_sides *sides)
 
 static void print_header(const struct sf_sides *sides)
 {
+	/* At the prompt the header would otherwise continue the "synfin> " line. */
+	if (sf_app.interactive)
+		printf("\n");
 	printf("%6s", "sec");
 	for (unsigned int i = 0; i < NB_COLS; i++)
 		if (col_shown(&cols[i], sides))
