@@ -282,6 +282,14 @@ int main(int argc, char **argv)
 		printf("FAIL: without steering the wrong-lcore count stayed 0: the check cannot see a mis-steer\n");
 		fail = 1;
 	}
+	for (unsigned int w = 0; w < NQ; w++) {
+		sf_lcore_client_free(lc[w]);
+		sf_conn_free(lc[w]->conn);
+		rte_free(lc[w]);
+	}
+	sf_response_free(&ccfg.request);
+	sf_listeners_clear(ls);
+	rte_free(ls);
 	printf(fail ? "FAIL\n" : "PASS\n");
 	return fail;
 }
