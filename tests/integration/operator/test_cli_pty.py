@@ -6,12 +6,15 @@ stop, the live line, show config / save config / load reproducing a configuratio
 process, show latency, show lcore stats, and Ctrl-C ending the process with its report.
 Uses a net_null port: no kernel interface, nothing to clean up but the DPDK runtime files."""
 
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
+import jsonschema
 import pexpect
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,12 +49,38 @@ class Pty:
                 raise h.TestFailure(f"sanitizer report:\n{out[out.index(mark) - 200:][:3000]}")
 
 
+def batch_run(binary, tmp):
+    """No prompt: a command file, --duration, --json. The main lcore is the only lcore, so the
+    file's `stop` must poll the port itself while it waits."""
+    cmds = os.path.join(tmp, "run.cmd")
+    with open(cmds, "w") as f:
+        f.write("port 0 address 198.18.0.1/24\nlisten 198.18.0.1 80\nstart\nstop\nstart\n")
+    js = os.path.join(tmp, "run.json")
+    prefix = f"sf-op-pty-batch{os.getpid()}"
+    try:
+        r = subprocess.run([binary, "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--vdev=net_null0",
+                            "--file-prefix", prefix, "--", "--cmdline-file", cmds, "--duration", "3", "--json", js],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    h.check(r.returncode == 0 and "Packet processing stopped" in r.stdout and "totals over" in r.stdout,
+            f"--cmdline-file with start, stop, start then --duration 3: rc {r.returncode}")
+    with open(os.path.join(h.HERE, "..", "..", "docs", "synfin-stats.schema.json")) as f:
+        validator = jsonschema.Draft7Validator(json.load(f))
+    with open(js) as f:
+        recs = [json.loads(ln) for ln in f if ln.strip()]
+    bad = [e.message for r in recs for e in validator.iter_errors(r)]
+    h.check(len(recs) >= 3 and recs[-1]["type"] == "summary" and "server" in recs[0] and not bad,
+            f"--json without a prompt: {len(recs) - 1} periods and a summary, all valid {bad[:1]}")
+
+
 def config_lines(text):
     return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
 def test(binary):
     tmp = tempfile.mkdtemp(prefix="sf-op-pty-")
+    batch_run(binary, tmp)
     sf = Pty(binary, "a")
     try:
         # Completion: a unique prefix completes in place; the completed line runs.
