@@ -6,7 +6,7 @@
 
 New inputs go to a scratch directory (the committed corpus is only read); a crash, leak,
 sanitizer report or timeout leaves its input in ./fuzz-artifacts/ (the meson build directory
-when run by meson test) and fails. The time is --seconds, else $SF_FUZZ_SECONDS, else 45.
+when run by meson test) and fails. The time is --seconds, else $SF_FUZZ_SECONDS, else 30.
 Prints libFuzzer's final figures and one summary line:
 "fuzz_rx: N runs in S s (R exec/s), coverage C edges, F features, corpus K inputs, 0 crashes".
 """
@@ -24,7 +24,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("corpus")
-    ap.add_argument("--seconds", type=int, default=int(os.environ.get("SF_FUZZ_SECONDS", "45")))
+    ap.add_argument("--seconds", type=int, default=int(os.environ.get("SF_FUZZ_SECONDS", "30")))
     ap.add_argument("--keep", help="keep the inputs found in DIR (default: thrown away)")
     args = ap.parse_args()
     name = os.path.basename(args.binary)

@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Soak (issue 9): synfin client against synfin server over memif at 80% of the pair's maximum
+CPS (measured first, in the same build, for 5 s), for SF_TEST_SOAK_SECONDS (default 20; the long
+form is 600). Every second the client's completed count and the server's resident memory are
+sampled. Must hold: each 5-second window's CPS within 5% of the median CPS of the first minute
+(of the first third, when the run is shorter than three minutes); resident memory flat after
+start-up; no connection failed; and at the end the client holds nothing open, both tables are
+empty once TIME_WAIT has passed and both sides' mbufs in use are back to their idle counts.
+
+Long form (10 minutes, hold the machine lock):
+  SF_TEST_SOAK_SECONDS=600 flock /tmp/synfin-cpu.lock /usr/bin/python3 \\
+      tests/integration/robust/test_soak.py <builddir>/app/synfin
+"""
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness as h  # noqa: E402
+import test_memif as mm  # noqa: E402
+from server_lib import tcp_stats  # noqa: E402
+
+SECONDS = int(os.environ.get("SF_TEST_SOAK_SECONDS", "20"))
+WINDOW = 5
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise h.TestFailure("no VmRSS")
+
+
+def test(binary):
+    # 1. The pair's maximum, as fast as the client goes (concurrency capped as test_memif does).
+    srv, cli, sock = mm.pair(binary, "rsm", "0@1", "0@0")
+    try:
+        mm.configure(srv, cli, 0, 5, concurrency=mm.MAX_CONCURRENCY)
+        s = mm.wait_done(cli, 5)
+        max_cps = s["completed"] / 5
+    finally:
+        mm.stop_pair(srv, cli, sock)
+    rate = int(0.8 * max_cps)
+    h.check(rate > 1000, f"maximum {max_cps:.0f} CPS; the soak runs at 80%: {rate}/s for {SECONDS} s")
+
+    # 2. The soak.
+    srv, cli, sock = mm.pair(binary, "rsk", "0@1", "0@0")
+    try:
+        cli.cmd("set tcp msl 1000")
+        idle = (srv.mbufs_in_use(), cli.mbufs_in_use())
+        mm.configure(srv, cli, rate, SECONDS, concurrency=50000)
+        samples = []  # (t, completed, server rss KiB)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < SECONDS:
+            time.sleep(1 - (time.monotonic() - t0) % 1)
+            samples.append((time.monotonic() - t0, mm.client_summary(cli)["completed"], rss_kib(srv.proc.pid)))
+        s = mm.wait_done(cli, 0, grace=20)
+        # CPS per window, from the second window on (the first holds the start).
+        cps = []
+        for i in range(WINDOW, len(samples) - WINDOW + 1, WINDOW):
+            (ta, ca, _), (tb, cb, _) = samples[i - 1], samples[i + WINDOW - 1]
+            cps.append((cb - ca) / (tb - ta))
+        ref_n = max(1, len(cps) // 3) if SECONDS < 180 else max(1, 60 // WINDOW - 1)
+        ref = statistics.median(cps[:ref_n])
+        worst = max(abs(c - ref) / ref for c in cps)
+        print(f"CPS per {WINDOW} s: {[round(c) for c in cps]}; reference median {ref:.0f}", flush=True)
+        h.check(worst <= 0.05, f"every window within 5% of the first {'minute' if SECONDS >= 180 else 'third'}'s "
+                f"median {ref:.0f} (worst {worst:.1%})")
+        h.check(abs(ref - rate) <= 0.05 * rate, f"the pair kept the asked rate {rate}/s ({ref:.0f})")
+        rss_start, rss_end = samples[min(4, len(samples) - 1)][2], samples[-1][2]
+        h.check(rss_end - rss_start <= max(2048, rss_start // 100),
+                f"server resident memory flat after start-up: {rss_start} KiB at 5 s, {rss_end} KiB at the end")
+        h.check(s["failed"] == 0 and s["open"] == 0 and s["completed"] == s["attempted"],
+                f"all {s['attempted']} connections completed, none failed, none open")
+        time.sleep(2.5)  # the client's TIME_WAIT (2 x 1 s)
+        for name, sf in (("server", srv), ("client", cli)):
+            t = tcp_stats(sf)
+            h.check(t.get("table.tcbs") == 0 and t.get("table.keys") == 0,
+                    f"{name}: table back to empty (tcbs {t.get('table.tcbs')}, keys {t.get('table.keys')})")
+        srv.cmd("stop")
+        cli.cmd("stop")
+        h.check((srv.mbufs_in_use(), cli.mbufs_in_use()) == idle, f"mbufs in use back to {idle}")
+    finally:
+        mm.stop_pair(srv, cli, sock)
+
+
+if __name__ == "__main__":
+    h.main(test)
