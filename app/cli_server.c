@@ -139,7 +139,7 @@ static void cmd_requests_parsed(void *res, struct cmdline *cl, void *data)
 		return;
 	sf_app.listen_defaults.requests = r->n;
 	printf("listeners added from now on answer %u request(s) per connection%s\n", r->n,
-	       r->n == 0 ? " (no limit)" : "");
+	       r->n == 0 ? " (close client: no limit; close server|rst: closed right after the handshake)" : "");
 	fflush(stdout);
 }
 
@@ -148,7 +148,8 @@ static cmdline_parse_token_string_t cmd_requests_requests =
 static cmdline_parse_token_num_t cmd_requests_n = TOKEN_NUM_INITIALIZER(struct cmd_requests_result, n, RTE_UINT32);
 static cmdline_parse_inst_t cmd_requests = {
 	.f = cmd_requests_parsed,
-	.help_str = "requests <n>: requests answered per connection (keepalive) before the close policy; 0: no limit",
+	.help_str = "requests <n>: requests answered per connection (keepalive) before the close policy; 0: no "
+		    "limit with close client, none at all with close server|rst (closed right after the handshake)",
 	.tokens = {(void *)&cmd_requests_requests, (void *)&cmd_requests_n, NULL},
 };
 
@@ -177,16 +178,15 @@ static cmdline_parse_inst_t cmd_close = {
 	.tokens = {(void *)&cmd_close_close, (void *)&cmd_close_who, NULL},
 };
 
-/* show listeners */
-struct cmd_show_listeners_result {
-	cmdline_fixed_string_t show, listeners;
+/* show|clear listeners */
+struct cmd_listeners_result {
+	cmdline_fixed_string_t verb, listeners;
 };
 
-static void cmd_show_listeners_parsed(void *res, struct cmdline *cl, void *data)
+static void show_listeners(void)
 {
 	const struct sf_listeners *ls = sf_app.listeners;
 
-	(void)res, (void)cl, (void)data;
 	if (ls->n == 0)
 		printf("no listeners\n");
 	for (unsigned int i = 0; i < ls->n; i++) {
@@ -200,42 +200,35 @@ static void cmd_show_listeners_parsed(void *res, struct cmdline *cl, void *data)
 		       l->port_lo, l->port_hi, sf_response_kind_name(l->response_kind), l->response_bytes, l->requests,
 		       sf_close_policy_name(l->close_policy));
 	}
-	fflush(stdout);
 }
 
-static cmdline_parse_token_string_t cmd_show_listeners_show =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, show, "show");
-static cmdline_parse_token_string_t cmd_show_listeners_listeners =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, listeners, "listeners");
-static cmdline_parse_inst_t cmd_show_listeners = {
-	.f = cmd_show_listeners_parsed,
-	.help_str = "show listeners: every listener and what it answers",
-	.tokens = {(void *)&cmd_show_listeners_show, (void *)&cmd_show_listeners_listeners, NULL},
-};
-
-/* clear listeners */
-static void cmd_clear_listeners_parsed(void *res, struct cmdline *cl, void *data)
+static void cmd_listeners_parsed(void *res, struct cmdline *cl, void *data)
 {
-	(void)res, (void)cl, (void)data;
-	if (sf_cli_refuse_while_running())
-		return;
-	sf_listeners_clear(sf_app.listeners);
-	printf("no listeners\n");
+	struct cmd_listeners_result *r = res;
+
+	(void)cl, (void)data;
+	if (strcmp(r->verb, "show") == 0) {
+		show_listeners();
+	} else if (!sf_cli_refuse_while_running()) {
+		/* Another server scenario can then be loaded into the same process. */
+		sf_listeners_clear(sf_app.listeners);
+		printf("no listeners\n");
+	}
 	fflush(stdout);
 }
 
-static cmdline_parse_token_string_t cmd_clear_listeners_clear =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, show, "clear");
-static cmdline_parse_token_string_t cmd_clear_listeners_listeners =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_listeners_result, listeners, "listeners");
-static cmdline_parse_inst_t cmd_clear_listeners = {
-	.f = cmd_clear_listeners_parsed,
-	.help_str = "clear listeners: remove every listener (to load another server scenario)",
-	.tokens = {(void *)&cmd_clear_listeners_clear, (void *)&cmd_clear_listeners_listeners, NULL},
+static cmdline_parse_token_string_t cmd_listeners_verb =
+	TOKEN_STRING_INITIALIZER(struct cmd_listeners_result, verb, "show#clear");
+static cmdline_parse_token_string_t cmd_listeners_listeners =
+	TOKEN_STRING_INITIALIZER(struct cmd_listeners_result, listeners, "listeners");
+static cmdline_parse_inst_t cmd_listeners = {
+	.f = cmd_listeners_parsed,
+	.help_str = "show|clear listeners: every listener and what it answers / remove them all",
+	.tokens = {(void *)&cmd_listeners_verb, (void *)&cmd_listeners_listeners, NULL},
 };
 
 static cmdline_parse_inst_t *const server_cmds[] = {
-	&cmd_listen, &cmd_response, &cmd_response_none, &cmd_requests, &cmd_close, &cmd_show_listeners, &cmd_clear_listeners, NULL,
+	&cmd_listen, &cmd_response, &cmd_response_none, &cmd_requests, &cmd_close, &cmd_listeners, NULL,
 };
 
 const struct sf_cli_topic sf_cli_topic_server = {.name = "Server", .cmds = server_cmds};

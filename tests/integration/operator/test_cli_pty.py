@@ -74,6 +74,16 @@ def batch_run(binary, tmp):
             f"--json without a prompt: {len(recs) - 1} periods and a summary, all valid {bad[:1]}")
 
 
+def keys(sf, steps, what):
+    """Send each step's keys and expect its patterns in order; then the prompt comes back."""
+    for send, patterns in steps:
+        sf.p.send(send)
+        for pat in patterns:
+            sf.p.expect(pat)
+    sf.p.expect_exact(PROMPT)
+    h.check(True, what)
+
+
 def config_lines(text):
     return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
@@ -83,26 +93,15 @@ def test(binary):
     batch_run(binary, tmp)
     sf = Pty(binary, "a")
     try:
-        # Completion: a unique prefix completes in place; the completed line runs.
-        sf.p.send("sho\tlis\t\r")
-        sf.p.expect_exact("no listeners")
-        sf.p.expect_exact(PROMPT)
-        h.check(True, "TAB completed 'sho' and 'lis' into `show listeners`, which ran")
-        # Two candidates: a second TAB lists them; the line then goes on from where it was.
-        sf.p.send("set tcp ms\t\t")
-        sf.p.expect(r"msl \[Fixed STRING\]: set tcp msl <ms>")
-        sf.p.expect(r"mss \[Mul-choice STRING\]")
-        sf.p.send("s 1400\r")
-        sf.p.expect_exact("TCP MSS advertised and sent, bytes: 1400")
-        sf.p.expect_exact(PROMPT)
-        h.check(True, "TAB TAB listed msl and mss; the line completed by hand ran")
-        # `?` lists what may come next, each with its command's help.
-        sf.p.send("set client ?")
-        sf.p.expect(r"sport \[Fixed STRING\]: set client sport")
-        sf.p.send("\r")
-        sf.p.expect_exact("Bad arguments, expected: set client rate|duration")
-        sf.p.expect_exact(PROMPT)
-        h.check(True, "? listed the next words with their help; the incomplete line was refused")
+        # Keys typed, then what the screen must show, in order (regular expressions).
+        keys(sf, [("sho\tlis\t\r", ["no listeners"])],
+             "TAB completed 'sho' and 'lis' into `show listeners`, which ran")
+        keys(sf, [("set tcp ms\t\t", [r"msl \[Fixed STRING\]: set tcp msl <ms>", r"mss \[Mul-choice STRING\]"]),
+                  ("s 1400\r", ["TCP MSS advertised and sent, bytes: 1400"])],
+             "TAB TAB listed msl and mss; the line completed by hand ran")
+        keys(sf, [("set client ?", [r"sport \[Fixed STRING\]: set client sport"]),
+                  ("\r", [re.escape("Bad arguments, expected: set client rate|duration")])],
+             "? listed the next words with their help; the incomplete line was refused")
 
         out = sf.cmd("help")
         for topic in ("Running:", "Ports:", "Server:", "TCP:", "Client:"):

@@ -30,6 +30,7 @@ SCENARIOS = [
     ("server-http.cmd", "client-http.cmd", "http"),
     ("server-handshake.cmd", "client-handshake.cmd", "handshake"),
     ("server-close-server.cmd", "client-close-server.cmd", "server-closes"),
+    ("server-handshake-close-server.cmd", "client-handshake-close-server.cmd", "handshake-server-closes"),
     ("server-http.cmd", "client-http6.cmd", "http"),
 ]
 
@@ -67,9 +68,9 @@ def run(srv, cli, srv_file, cli_file, kind):
     if kind in ("http", "server-closes"):
         h.check(d["responses"] == d["completed"] and ds["served"] == d["responses"],
                 f"one response per connection: served {ds['served']}, received {d['responses']}")
-    if kind == "handshake":
+    if kind.startswith("handshake"):
         h.check(d["requests"] == 0 and ds["served"] == 0, "handshake only: no request, no response")
-    if kind == "server-closes":
+    if kind.endswith("server-closes"):
         tcp = counters(srv.cmd("show tcp stats"))
         h.check(tcp.get("time_wait_compact", 0) + tcp.get("time_wait", 0) > 0,
                 "the server closed first: TIME_WAIT is on the server")
