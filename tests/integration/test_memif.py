@@ -28,33 +28,11 @@ def client_summary(sf):
 
 def pair(binary, tag, lcores_srv, lcores_cli):
     """Server and client synfin processes joined by a memif socket file of the test's own."""
-    sock = f"/tmp/sf-memif-{tag}-{os.getpid()}.sock"
-    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
-    common = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
-    srv = h.Synfin(binary, ["--lcores", lcores_srv, *common, f"--vdev={vdev},role=server"],
-                   prefix=f"sf-ms-{tag}{os.getpid()}")
-    try:
-        cli = h.Synfin(binary, ["--lcores", lcores_cli, *common, f"--vdev={vdev},role=client"],
-                       prefix=f"sf-mc-{tag}{os.getpid()}")
-    except Exception:
-        srv.quit()
-        raise
-    return srv, cli, sock
+    return h.memif_pair(binary, f"memif-{tag}", lcores_srv, lcores_cli)
 
 
 def stop_pair(srv, cli, sock):
-    """memif: both ends stop polling at once, then close (PLATFORM.md: no exit order is safe)."""
-    for sf in (srv, cli):
-        try:
-            sf.proc.stdin.write(b"quit\n")
-            sf.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass
-    out = [sf.quit() for sf in (srv, cli)]
-    if os.path.exists(sock):
-        os.unlink(sock)
-    for o in out:
-        h.check("Segmentation fault" not in o, "clean exit")
+    h.stop_memif_pair(srv, cli, sock)
 
 
 def configure(srv, cli, rate, seconds, concurrency=0):

@@ -20,7 +20,6 @@ Everything it starts is killed by PID and every file it makes is removed, on fai
 """
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -39,7 +38,6 @@ import harness as h  # noqa: E402  (the Synfin prompt driver: reused, not copied
 from procs import Prompted  # noqa: E402
 
 SRV_CPU, CLI_CPU = 1, 0
-EAL_COMMON = ["--no-huge", "-m", "512", "--no-pci", "--log-level=pmd.net.memif:error"]
 # Workload b: raw bytes, not HTTP, so the sizes on the wire are exactly the issue's 64 and 128
 # bytes and neither side spends instructions on HTTP parsing that the kernel baseline lacks.
 FAIL_REASONS = ("syn_timeout", "rst", "timeout", "response_timeout", "response_mismatch", "no_tuple", "no_tcb")
@@ -77,28 +75,11 @@ class Memif:
     """A server and a client synfin joined by a memif socket of our own; stop() ends both."""
 
     def __init__(self, binary, tag, tmp):
-        self.sock = os.path.join(tmp, f"cps-{tag}.sock")
-        vdev = f"net_memif0,socket={self.sock},socket-abstract=no,rsize=12"
-        pid = os.getpid()
-        self.srv = Prompted(binary, ["--lcores", f"0@{SRV_CPU}", *EAL_COMMON, f"--vdev={vdev},role=server"],
-                            prefix=f"sf-cps-s{tag}{pid}")
-        try:
-            self.cli = Prompted(binary, ["--lcores", f"0@{CLI_CPU}", *EAL_COMMON, f"--vdev={vdev},role=client"],
-                                prefix=f"sf-cps-c{tag}{pid}")
-        except Exception:
-            self.srv.quit()
-            raise
+        self.srv, self.cli, self.sock = h.memif_pair(binary, f"cps-{tag}", f"0@{SRV_CPU}", f"0@{CLI_CPU}",
+                                                     sock_dir=tmp, cls=Prompted)
 
     def stop(self):
-        # memif: both ends stop polling at once, then close (a peer still polling may crash).
-        for sf in (self.srv, self.cli):
-            with contextlib.suppress(BrokenPipeError, OSError):
-                sf.proc.stdin.write(b"quit\n")
-                sf.proc.stdin.flush()
-        for sf in (self.srv, self.cli):
-            sf.quit()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.sock)
+        h.stop_memif_pair(self.srv, self.cli, self.sock)
 
 
 def server_done(tcp):
