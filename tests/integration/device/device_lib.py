@@ -26,6 +26,14 @@ ROUTER_SERVER_IP = f"{SERVER_NET}.1"
 CLIENT_PORT_IP = f"{CLIENT_NET}.2"
 SERVER_IP = f"{SERVER_NET}.2"
 SOURCES = f"{CLIENT_NET}.10-{CLIENT_NET}.19"
+# IPv6 beside it, from the benchmarking range 2001:2::/48 (RFC 5180).
+CLIENT_NET6 = "2001:2:0:1"
+SERVER_NET6 = "2001:2:0:2"
+ROUTER_CLIENT_IP6 = f"{CLIENT_NET6}::1"
+ROUTER_SERVER_IP6 = f"{SERVER_NET6}::1"
+CLIENT_PORT_IP6 = f"{CLIENT_NET6}::2"
+SERVER_IP6 = f"{SERVER_NET6}::2"
+SOURCES6 = f"{CLIENT_NET6}::10-{CLIENT_NET6}::19"
 ROUTER_CLIENT_MAC = "02:00:00:00:01:01"
 ROUTER_SERVER_MAC = "02:00:00:00:02:01"
 BODY = 256
@@ -78,13 +86,15 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
             for tap in (ctap, stap):
                 h.wait_for_link(tap)
                 h.run(["ip", "link", "set", tap, "netns", ns.name])
-        for tap, mac, ip in ((ctap, ROUTER_CLIENT_MAC, ROUTER_CLIENT_IP), (stap, ROUTER_SERVER_MAC, ROUTER_SERVER_IP)):
+        for tap, mac, ip, ip6 in ((ctap, ROUTER_CLIENT_MAC, ROUTER_CLIENT_IP, ROUTER_CLIENT_IP6),
+                                  (stap, ROUTER_SERVER_MAC, ROUTER_SERVER_IP, ROUTER_SERVER_IP6)):
             ns.run(["ip", "link", "set", tap, "address", mac])
             ns.run(["ip", "addr", "add", f"{ip}/24", "dev", tap])
+            ns.run(["ip", "addr", "add", f"{ip6}/64", "dev", tap, "nodad"])
             ns.run(["ip", "link", "set", tap, "up"])
         # A router: forwarding on, no reverse-path filter between its two legs.
         ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
-                "net.ipv4.conf.default.rp_filter=0"])
+                "net.ipv4.conf.default.rp_filter=0", "net.ipv6.conf.all.forwarding=1"])
         yield sf, ns, ctap, stap
     finally:
         try:
@@ -96,29 +106,33 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
 
 
 def configure_pair(sf, msl_ms=1000):
-    """Port 0 the client port behind its gateway, port 1 the server port with one listener."""
+    """Port 0 the client port behind its gateways, port 1 the server port with a listener per family."""
     sf.cmd(f"port 0 address {CLIENT_PORT_IP}/24")
+    sf.cmd(f"port 0 address {CLIENT_PORT_IP6}/64")
     h.check("role client" in sf.cmd("port 0 role client"), "port 0 is the client port")
     h.check("gateway" in sf.cmd(f"port 0 gateway {ROUTER_CLIENT_IP}"), f"port 0 reaches the server via {ROUTER_CLIENT_IP}")
+    h.check("gateway" in sf.cmd(f"port 0 gateway {ROUTER_CLIENT_IP6}"), f"and via {ROUTER_CLIENT_IP6} for IPv6")
     sf.cmd(f"port 1 address {SERVER_IP}/24")
+    sf.cmd(f"port 1 address {SERVER_IP6}/64")
     h.check("role server" in sf.cmd("port 1 role server"), "port 1 is the server port")
     sf.cmd(f"set tcp msl {msl_ms}")
     sf.cmd(f"response http {BODY}")
     sf.cmd("close client")
     sf.cmd(f"listen {SERVER_IP} 80")
+    sf.cmd(f"listen {SERVER_IP6} 80")
 
 
-def run_client(sf, dports, rate, seconds, grace=30, sample=None):
-    """One client run towards SERVER_IP:<dports>; returns (client summary delta, samples): the
+def run_client(sf, dports, rate, seconds, grace=30, sample=None, sources=SOURCES, dst=SERVER_IP):
+    """One client run towards <dst>:<dports>; returns (client summary delta, samples): the
     summary once nothing is open (bounded by grace), sample() called about every 0.5 s."""
-    sf.cmd(f"client {SOURCES} {SERVER_IP} {dports}")
+    sf.cmd(f"client {sources} {dst} {dports}")
     sf.cmd(f"set client rate {rate}")
     sf.cmd(f"set client duration {seconds}")
     sf.cmd("set client request http /")
     sf.cmd("set client close client")
     before = client_summary(sf)
     samples = []
-    h.check("started" in sf.cmd("start"), f"client towards {SERVER_IP}:{dports} started at {rate}/s for {seconds} s")
+    h.check("started" in sf.cmd("start"), f"client towards {dst} port {dports} started at {rate}/s for {seconds} s")
     # A second past the duration: the lcores' TSC clock and ours need not agree to the millisecond.
     end = time.monotonic() + seconds + 1
     while time.monotonic() < end:

@@ -4,7 +4,8 @@
 two taps whose kernel sides forward to each other in the test's namespace. A fixed rate for
 SF_TEST_DEVICE_SECONDS (10) seconds: no connection fails, every response is byte-exact, the
 server port accepted and answered every connection the client completed, the kernel forwarded
-them (its counters), and the client resolved its gateway by ARP. Then the router corrupts two body
+them (its counters), and the client resolved its gateway by ARP. The same over IPv6 for a third
+of the time, the gateway resolved by ND. Then the router corrupts two body
 bytes of every response in a way its TCP checksum cannot see (one byte up, the byte two further
 down: the one's-complement sum is unchanged), and the client counts every connection failed with
 response_mismatch."""
@@ -50,6 +51,17 @@ def test(binary):
         tx = int(re.search(r'"tx":\{"bytes":\d+,"packets":(\d+)', st).group(1))
         h.check(tx >= 3 * s["completed"], f"the router sent {tx} packets to the server port "
                 f"(>= 3 per connection)")
+
+        # IPv6 through the same router: the gateway resolved by ND.
+        n6 = max(1, SECONDS // 3)
+        s6, _ = d.run_client(sf, "80", RATE, n6, sources=d.SOURCES6, dst=d.SERVER_IP6)
+        print(f"IPv6 through the router: {s6}", flush=True)
+        h.check(s6["attempted"] >= 0.9 * RATE * n6 and s6["failed"] == 0 and s6["open"] == 0 and
+                s6["completed"] == s6["attempted"] == s6["responses"],
+                f"IPv6: all {s6['completed']} completed byte-exact, none failed")
+        info = sf.cmd("show port info 0")
+        h.check(re.search(rf"Neighbour: {re.escape(d.ROUTER_CLIENT_IP6)} at {d.ROUTER_CLIENT_MAC}", info),
+                "the IPv6 gateway resolved by ND")
 
         # A corrupting device. The response: TCP header 32 bytes (timestamps on), HTTP header 66
         # bytes, then the body pattern; body bytes 100 and 102 are 's' and 'u' (pattern index 28
