@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """The live line, the final report and --json show both sides of a process that is client and
-server at once. Two synfin processes over net_memif, each a server for the other's client: A
+server at once. Two synfin processes over net_memif (harness.memif_pair), each a server for the other's client: A
 opens RATE_A connections per second, B opens RATE_B, so A's line must show A's clients at
 RATE_A and its server accepting RATE_B. Every JSON record validates against
 docs/synfin-stats.schema.json, its totals agree with the other process's, its histograms with
@@ -21,14 +21,15 @@ import jsonschema
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness as h  # noqa: E402
-import oplib  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(h.HERE))
 SCHEMA = os.path.join(ROOT, "docs", "synfin-stats.schema.json")
 PLOT = os.path.join(ROOT, "app", "synfin-plot")
 SANITIZED = "ASAN_OPTIONS" in os.environ
 SECONDS = int(float(os.environ.get("SF_TEST_OP_SECONDS", "2" if SANITIZED else "3")))
-RATE_A, RATE_B = 3000, 1000
+# Low rates: the pacer holds 64 connections of tokens at least, so a process that a busy machine
+# deschedules for up to 100 ms still opens what it was asked to.
+RATE_A, RATE_B = 600, 200
 
 
 def counters(text):
@@ -62,7 +63,8 @@ def scale(v):
 def test(binary):
     tmp = tempfile.mkdtemp(prefix="sf-op-json-")
     ja, jb = os.path.join(tmp, "a.json"), os.path.join(tmp, "b.json")
-    a, b, sock = oplib.pair(binary, "json", ["--stats-period", "1", "--json", ja], ["--json", jb], sock_dir=tmp)
+    a, b, sock = h.memif_pair(binary, "json", srv_args=["--stats-period", "1", "--json", ja], cli_args=["--json", jb],
+                              sock_dir=tmp)
     try:
         configure(a, "198.18.0.1", "198.18.0.2", "198.18.0.100-198.18.0.149", RATE_A)
         configure(b, "198.18.0.2", "198.18.0.1", "198.18.0.150-198.18.0.199", RATE_B)
@@ -77,12 +79,12 @@ def test(binary):
         n = re.search(r"server: accepted (\d+), served (\d+)", report)
         h.check(m and n, "A's stop report has a line per side")
         ca, sa = [int(x) for x in m.groups()], [int(x) for x in n.groups()]
-        h.check(ca[0] <= 1.03 * RATE_A * SECONDS and ca[2] == ca[0] and ca[3] == 0,
-                f"A opened {ca[0]} (at most {RATE_A}/s x {SECONDS} s), all completed")
+        h.check(ca[0] <= RATE_A * SECONDS + 64 and ca[2] == ca[0] and ca[3] == 0,
+                f"A opened {ca[0]} (at most {RATE_A}/s x {SECONDS} s + a full bucket), all completed")
         cb = counters(b.cmd("show client stats"))
         # The pacer makes up 10 ms of a stall only: on a shared machine both sides may open
         # fewer than asked, but A (3x the rate) clearly more than B.
-        h.check(cb["attempted"] <= 1.03 * RATE_B * SECONDS and ca[0] > 1.5 * cb["attempted"],
+        h.check(cb["attempted"] <= RATE_B * SECONDS + 64 and ca[0] > 1.5 * cb["attempted"],
                 f"A opened {ca[0]}, B {cb['attempted']} (rates {RATE_A} and {RATE_B})")
         h.check(sa[0] == cb["established"] and sa[1] == cb["responses"],
                 f"A's server accepted {sa[0]} and served {sa[1]}: B's client established {cb['established']}, "
@@ -98,7 +100,7 @@ def test(binary):
         h.check(sum(att) / len(att) > 1.5 * sum(acc) / len(acc) > 0,
                 f"the line shows the difference: attempted/s {att} vs accepted/s {acc}")
     finally:
-        outs = oplib.stop_pair(a, b, sock)
+        outs = h.stop_memif_pair(a, b, sock)
         print("---- A's output (tail) ----\n" + outs[0][-2500:], flush=True)
     h.check(re.search(r"^totals over", a.out, re.M) and "server summary:" in a.out and "client summary:" in a.out,
             "the final report shows both sides")

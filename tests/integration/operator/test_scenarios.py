@@ -18,7 +18,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness as h  # noqa: E402
-import oplib  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(h.HERE))
 CONFIG = os.path.join(ROOT, "config")
@@ -83,7 +82,7 @@ run.last, run.last_srv = {}, {}
 def test(binary):
     # One pair for every scenario: each file sets what it needs, `clear listeners` undoes a
     # server file's listeners, and a single ordered end keeps the memif teardown safe.
-    srv, cli, sock = oplib.pair(binary, "scn")
+    srv, cli, sock = h.memif_pair(binary, "scn")
     try:
         cli.cmd("set stop grace 8000")
         # The client closes first in most scenarios, so its tuples rest in TIME_WAIT; each
@@ -95,7 +94,7 @@ def test(binary):
         for srv_file, cli_file, kind in SCENARIOS:
             run(srv, cli, srv_file, cli_file, kind)
     finally:
-        oplib.stop_pair(srv, cli, sock)
+        h.stop_memif_pair(srv, cli, sock)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness as h  # noqa: E402
-import oplib  # noqa: E402
 
 TELEMETRY = shutil.which("dpdk-telemetry.py") or "/usr/bin/dpdk-telemetry.py"
 DUMPCAP = shutil.which("dpdk-dumpcap") or "/usr/bin/dpdk-dumpcap"
@@ -52,7 +51,7 @@ def test(binary):
     h.check(free >= 64, f"{free} free 2 MB hugepages for the captured primary (.ci/setup reserves them)")
     tmp = tempfile.mkdtemp(prefix="sf-op-cap-")
     # The captured server on hugepages; its runtime files are named after its prefix.
-    srv, cli, sock = oplib.pair(binary, "cap", srv_mem=("-m", "128"), sock_dir=tmp)
+    srv, cli, sock = h.memif_pair(binary, "cap", srv_mem=("-m", "128"), sock_dir=tmp)
     spfx, cpfx = srv.prefix, cli.prefix
     try:
         h.check("dpdk-dumpcap) unavailable" not in srv.out, "the server initialised pdump")
@@ -101,7 +100,7 @@ def test(binary):
                 f"{RATE}/s)")
         h.check(count("_ws.malformed || _ws.expert.severity == error") == 0, "tshark finds nothing malformed")
     finally:
-        oplib.stop_pair(srv, cli, sock)
+        h.stop_memif_pair(srv, cli, sock)
         for f in glob.glob(f"/dev/hugepages/{spfx}map_*"):
             os.unlink(f)
         shutil.rmtree(tmp, ignore_errors=True)
