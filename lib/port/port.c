@@ -114,8 +114,14 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 	}
 	rte_eth_macaddr_get(port_id, &p->mac);
 	rte_eth_promiscuous_enable(port_id); /* best effort: memif and tap ignore it */
-	if (p->ol.rss && sf_port_reta_spread(p, nb_queues) != 0)
-		printf("port %u: the redirection table keeps the driver's spread\n", port_id);
+	if (p->ol.rss && sf_port_reta_spread(p, nb_queues) != 0) {
+		uint16_t reta[SF_PORT_RETA_MAX];
+
+		/* The client steers by whatever table the NIC holds, read back at `start`. */
+		p->ol.reta_size = (uint16_t)sf_port_reta_get(p, reta, SF_PORT_RETA_MAX);
+		printf("port %u: the redirection table keeps the driver's spread (%u entries)\n", port_id,
+		       p->ol.reta_size);
+	}
 	return 0;
 }
 
