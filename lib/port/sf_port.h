@@ -146,8 +146,9 @@ void sf_port_close(struct sf_port *p);
 /** Add an address (or range); returns 0, -EEXIST (the same one is there) or -ENOSPC. */
 int sf_port_add_addr(struct sf_port *p, const struct sf_port_addr *a);
 
-/** "client", "server" or "both" for a role; sf_port_role_parse() the reverse (0: unknown). */
+/** "client", "server" or "both" for a role (SF_PORT_ROLE_*), "none" otherwise. */
 const char *sf_port_role_name(uint8_t role);
+/** The role named @p s ("client", "server" or "both"), or 0 when @p s names none. */
 uint8_t sf_port_role_parse(const char *s);
 
 /**
