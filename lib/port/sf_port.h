@@ -4,8 +4,10 @@
 
 /**
  * @file
- * lib/port: ethdev set-up with one rx/tx queue pair per worker lcore, RSS when there is more than
- * one queue, checksum offloads when the port offers them, and the port's own addresses.
+ * lib/port: ethdev set-up with one rx/tx queue pair per worker lcore, RSS (symmetric key, the
+ * redirection table spread over the queues) when there is more than one queue and the driver
+ * steers, offloads when the port offers them, link state; and the port's own address book: its
+ * addresses, role (port-pair mode), gateways and neighbours.
  */
 
 #include <stdbool.h>
