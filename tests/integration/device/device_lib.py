@@ -122,6 +122,9 @@ def configure_pair(sf, msl_ms=1000):
     sf.cmd(f"listen {SERVER_IP6} 80")
 
 
+last_drain_s = 0.0  # how long the last run_client() waited after the opening time for nothing open
+
+
 def run_client(sf, dports, rate, seconds, grace=30, sample=None, sources=SOURCES, dst=SERVER_IP):
     """One client run towards <dst>:<dports>; returns (client summary delta, samples): the
     summary once nothing is open (bounded by grace), sample() called about every 0.5 s."""
@@ -139,13 +142,16 @@ def run_client(sf, dports, rate, seconds, grace=30, sample=None, sources=SOURCES
         time.sleep(0.5)
         if sample:
             samples.append(sample())
-    deadline = time.monotonic() + grace
+    drain_start = time.monotonic()
+    deadline = drain_start + grace
     s = client_summary(sf)
     while s.get("open", 1) > 0 and time.monotonic() < deadline:
         time.sleep(0.5)
         if sample:
             samples.append(sample())
         s = client_summary(sf)
+    global last_drain_s
+    last_drain_s = time.monotonic() - drain_start
     sf.cmd("stop")
     return {k: v - before.get(k, 0) if k != "open" else v for k, v in s.items()}, samples
 

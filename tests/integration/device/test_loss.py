@@ -16,6 +16,8 @@ from device_lib import h  # noqa: E402
 SECONDS = max(1, d.env_int("SF_TEST_DEVICE_SECONDS", 10) // 2)
 RATE = d.env_int("SF_TEST_DEVICE_RATE", 1000) // 2
 LOSS = 5
+# set tcp rto 200 100 5: 200 ms doubling over 5 retries gives up after 0.2 * (2^6 - 1) = 12.6 s.
+BUDGET_S = 0.2 * (2 ** 6 - 1)
 
 RULES = """
 table inet sf_loss {{
@@ -44,6 +46,8 @@ def test(binary):
                 f"every connection accounted for: {s['completed']} completed + {s['failed']} failed "
                 f"= {s['attempted']} attempted, none left open")
         h.check(sum(reasons.values()) == s["failed"], f"every failure has a counted reason: {reasons}")
+        h.check(d.last_drain_s <= BUDGET_S + 2, f"the last connections ended {d.last_drain_s:.1f} s after the "
+                f"opening stopped, within the retry budget ({BUDGET_S:.1f} s)")
         h.check(s["responses"] >= s["completed"] and s["completed"] >= 0.95 * s["attempted"],
                 f"{s['completed']} completed byte-exact despite the loss")
         accepted, served = d.server_seen(sf)
