@@ -260,21 +260,25 @@ static void client_open(struct sf_lcore *lc)
 	int rc;
 
 	cl->next_dst = d + 1 == cfg->nb_dst ? 0 : d + 1;
-	/* A tuple still live or in TIME_WAIT here is skipped (RFC 9293 3.4.1 quiet time). */
+	/*
+	 * A tuple still live or in TIME_WAIT here is skipped (RFC 9293 3.4.1 quiet time): the
+	 * table refuses a key it holds (-EEXIST), so allocating is also the check.
+	 */
 	for (int tries = 0;; tries++) {
-		rc = sf_portalloc_next(cl->alloc, d, &key, &hash);
+		rc = sf_portalloc_next(cl->alloc, d, &key, NULL);
 		if (rc != 0 || tries == 64) {
 			cl->stats.failed[SF_CLIENT_FAIL_NO_TUPLE]++;
 			return;
 		}
 		hash = sf_conn_hash_crc(&key);
-		if (sf_conn_lookup(lc->conn, &key, hash) == SF_CONN_MISS)
+		rc = sf_tcb_alloc(lc->conn, &key, hash, &idx);
+		if (rc == 0)
 			break;
+		if (rc != -EEXIST) {
+			cl->stats.failed[SF_CLIENT_FAIL_NO_TCB]++;
+			return;
+		}
 		sf_portalloc_reject(cl->alloc);
-	}
-	if (sf_tcb_alloc(lc->conn, &key, hash, &idx) != 0) {
-		cl->stats.failed[SF_CLIENT_FAIL_NO_TCB]++;
-		return;
 	}
 	tcb = sf_tcb_ptr(lc->conn, idx);
 	memset(&a, 0, sizeof(a));
@@ -294,7 +298,7 @@ static void client_open(struct sf_lcore *lc)
 void sf_client_poll(struct sf_lcore *lc)
 {
 	struct sf_client_lcore *cl = &lc->client;
-	uint64_t now = rte_rdtsc();
+	uint64_t now = lc->now_tsc; /* the poll's one TSC read */
 	unsigned int n;
 
 	if (!cl->opening)
