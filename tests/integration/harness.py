@@ -162,6 +162,48 @@ class Netns:
         run(["ip", "netns", "del", self.name], check_rc=False)
 
 
+def counters(text):
+    """'  name: 123' or '  name 123' lines of a prompt command's output as a dict (later names win)."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+
+
+def client_summary(sf):
+    """`show client stats` as a dict."""
+    return counters(sf.cmd("show client stats"))
+
+
+def tcp_stats(sf):
+    """`show tcp stats` as {"group.name": value}."""
+    out, group = {}, ""
+    for line in sf.cmd("show tcp stats").splitlines():
+        m = re.match(r"^(\w+):$", line)
+        if m:
+            group = m.group(1)
+            continue
+        m = re.match(r"^\s+(\w+)\s+(\d+)$", line)
+        if m:
+            out[f"{group}.{m.group(1)}"] = int(m.group(2))
+    return out
+
+
+def ns_leg(ns, tap, mac, ip4, ip6):
+    """Give the kernel side @tap of a namespace its MAC, a /24 and a /64 (no DAD), and bring it up."""
+    ns.run(["ip", "link", "set", tap, "address", mac])
+    ns.run(["ip", "addr", "add", f"{ip4}/24", "dev", tap])
+    ns.run(["ip", "addr", "add", f"{ip6}/64", "dev", tap, "nodad"])
+    ns.run(["ip", "link", "set", tap, "up"])
+
+
+def end_with_output(sf, ns):
+    """Quit synfin (when it started), print the tail of its output, then delete the namespace."""
+    try:
+        if sf is not None:
+            out = sf.quit()
+            print("---- synfin output (tail) ----\n" + out[-3000:], flush=True)
+    finally:
+        ns.delete()
+
+
 MEMIF_EAL = ["--no-pci", "--log-level=pmd.net.memif:error"]
 
 
@@ -231,18 +273,10 @@ def tap_peer(synfin_binary, tag, lcores="0", app_args=()):
                     app_args, prefix=f"sf-{uid}")
         wait_for_link(tap)
         run(["ip", "link", "set", tap, "netns", ns.name])
-        ns.run(["ip", "link", "set", tap, "address", PEER_MAC])
-        ns.run(["ip", "addr", "add", f"{PEER_IP4}/24", "dev", tap])
-        ns.run(["ip", "addr", "add", f"{PEER_IP6}/64", "dev", tap, "nodad"])
-        ns.run(["ip", "link", "set", tap, "up"])
+        ns_leg(ns, tap, PEER_MAC, PEER_IP4, PEER_IP6)
         yield sf, ns, tap
     finally:
-        try:
-            if sf is not None:
-                out = sf.quit()
-                print("---- synfin output (tail) ----\n" + out[-3000:], flush=True)
-        finally:
-            ns.delete()
+        end_with_output(sf, ns)
 
 
 def main(test):

@@ -4,7 +4,6 @@ clients (tcp_client.py) in a namespace, and reading `show tcp stats`."""
 
 import json
 import os
-import re
 import time
 
 import harness as h
@@ -29,18 +28,7 @@ def configure_server(sf):
     sf.cmd(f"listen :: {PORT_SERVER_CLOSES}")
 
 
-def tcp_stats(sf):
-    """`show tcp stats` as {"group.name": value}."""
-    out, group = {}, ""
-    for line in sf.cmd("show tcp stats").splitlines():
-        m = re.match(r"^(\w+):$", line)
-        if m:
-            group = m.group(1)
-            continue
-        m = re.match(r"^\s+(\w+)\s+(\d+)$", line)
-        if m:
-            out[f"{group}.{m.group(1)}"] = int(m.group(2))
-    return out
+tcp_stats = h.tcp_stats
 
 
 def clients(ns, host, port, count, concurrency, close, timeout=120, conn_timeout=10):

@@ -18,12 +18,7 @@ SECONDS = int(os.environ.get("SF_TEST_MEMIF_SECONDS", "30"))
 MAX_CONCURRENCY = int(os.environ.get("SF_TEST_MEMIF_MAX_CONCURRENCY", "20000"))
 
 
-def counters(text):
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
-
-
-def client_summary(sf):
-    return counters(sf.cmd("show client stats"))
+counters, client_summary = h.counters, h.client_summary
 
 
 def pair(binary, tag, lcores_srv, lcores_cli):

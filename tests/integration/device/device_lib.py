@@ -12,7 +12,6 @@ only. Everything is torn down on the way out, processes killed by PID."""
 
 import contextlib
 import os
-import re
 import sys
 import time
 
@@ -39,27 +38,7 @@ ROUTER_SERVER_MAC = "02:00:00:00:02:01"
 BODY = 256
 
 
-def counters(text):
-    """Lines "  name: value" or "  name value" as a dict."""
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
-
-
-def client_summary(sf):
-    return counters(sf.cmd("show client stats"))
-
-
-def tcp_stats(sf):
-    """`show tcp stats` as {"group.name": value}."""
-    out, group = {}, ""
-    for line in sf.cmd("show tcp stats").splitlines():
-        m = re.match(r"^(\w+):$", line)
-        if m:
-            group = m.group(1)
-            continue
-        m = re.match(r"^\s+(\w+)\s+(\d+)$", line)
-        if m:
-            out[f"{group}.{m.group(1)}"] = int(m.group(2))
-    return out
+counters, client_summary, tcp_stats = h.counters, h.client_summary, h.tcp_stats
 
 
 def env_int(name, default):
@@ -88,21 +67,13 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
                 h.run(["ip", "link", "set", tap, "netns", ns.name])
         for tap, mac, ip, ip6 in ((ctap, ROUTER_CLIENT_MAC, ROUTER_CLIENT_IP, ROUTER_CLIENT_IP6),
                                   (stap, ROUTER_SERVER_MAC, ROUTER_SERVER_IP, ROUTER_SERVER_IP6)):
-            ns.run(["ip", "link", "set", tap, "address", mac])
-            ns.run(["ip", "addr", "add", f"{ip}/24", "dev", tap])
-            ns.run(["ip", "addr", "add", f"{ip6}/64", "dev", tap, "nodad"])
-            ns.run(["ip", "link", "set", tap, "up"])
+            h.ns_leg(ns, tap, mac, ip, ip6)
         # A router: forwarding on, no reverse-path filter between its two legs.
         ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
                 "net.ipv4.conf.default.rp_filter=0", "net.ipv6.conf.all.forwarding=1"])
         yield sf, ns, ctap, stap
     finally:
-        try:
-            if sf is not None:
-                out = sf.quit()
-                print("---- synfin output (tail) ----\n" + out[-3000:], flush=True)
-        finally:
-            ns.delete()
+        h.end_with_output(sf, ns)
 
 
 def configure_pair(sf, msl_ms=1000):

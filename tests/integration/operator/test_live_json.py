@@ -32,8 +32,7 @@ SECONDS = int(float(os.environ.get("SF_TEST_OP_SECONDS", "2" if SANITIZED else "
 RATE_A, RATE_B = 600, 200
 
 
-def counters(text):
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+counters = h.counters
 
 
 def configure(sf, own, peer, src, rate):

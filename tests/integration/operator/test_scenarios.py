@@ -12,7 +12,6 @@ alone, so a cap set before `load` holds), because a slowed server cannot keep up
 connections per second."""
 
 import os
-import re
 import sys
 import time
 
@@ -34,8 +33,7 @@ SCENARIOS = [
 ]
 
 
-def counters(text):
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+counters = h.counters
 
 
 def run(srv, cli, srv_file, cli_file, kind):

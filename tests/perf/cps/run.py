@@ -51,9 +51,7 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def counters(text):
-    """'  name   123' lines of a prompt command's output as a dict (later names win)."""
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):?\s+(\d+)\s*$", text, re.M)}
+counters = h.counters
 
 
 def port_packets(text):
