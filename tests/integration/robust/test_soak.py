@@ -58,6 +58,8 @@ def test(binary):
         while time.monotonic() - t0 < SECONDS:
             time.sleep(1 - (time.monotonic() - t0) % 1)
             samples.append((time.monotonic() - t0, mm.client_summary(cli)["completed"], rss_kib(srv.proc.pid)))
+            if len(samples) % 60 == 0:  # the machine is shared: say how busy it was
+                print(f"{len(samples)} s: load average {os.getloadavg()[0]:.2f}", flush=True)
         s = mm.wait_done(cli, 0, grace=20)
         # CPS per window, from the second window on (the first holds the start).
         cps = []
@@ -68,9 +70,6 @@ def test(binary):
         ref = statistics.median(cps[:ref_n])
         worst = max(abs(c - ref) / ref for c in cps)
         print(f"CPS per {WINDOW} s: {[round(c) for c in cps]}; reference median {ref:.0f}", flush=True)
-        h.check(worst <= 0.05, f"every window within 5% of the first {'minute' if SECONDS >= 180 else 'third'}'s "
-                f"median {ref:.0f} (worst {worst:.1%})")
-        h.check(abs(ref - rate) <= 0.05 * rate, f"the pair kept the asked rate {rate}/s ({ref:.0f})")
         rss_start, rss_end = samples[min(4, len(samples) - 1)][2], samples[-1][2]
         h.check(rss_end - rss_start <= max(2048, rss_start // 100),
                 f"server resident memory flat after start-up: {rss_start} KiB at 5 s, {rss_end} KiB at the end")
@@ -84,6 +83,9 @@ def test(binary):
         srv.cmd("stop")
         cli.cmd("stop")
         h.check((srv.mbufs_in_use(), cli.mbufs_in_use()) == idle, f"mbufs in use back to {idle}")
+        h.check(worst <= 0.05, f"every window within 5% of the first {'minute' if SECONDS >= 180 else 'third'}'s "
+                f"median {ref:.0f} (worst {worst:.1%})")
+        h.check(abs(ref - rate) <= 0.05 * rate, f"the pair kept the asked rate {rate}/s ({ref:.0f})")
     finally:
         mm.stop_pair(srv, cli, sock)
 
