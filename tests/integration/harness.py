@@ -45,6 +45,10 @@ def run(cmd, timeout=30, check_rc=True, **kw):
     return r
 
 
+# What synfin prints on its own, from another thread, at any moment (app/ports.c's link watcher).
+ASYNC_LINE = re.compile(r"port \d+: link (?:up|down)[^\n]*\n")
+
+
 class Synfin:
     """A synfin process driven through its prompt on a pipe: each command's output is what
     it printed before the next prompt."""
@@ -58,6 +62,7 @@ class Synfin:
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
         self.out = ""
+        self.async_lines = []
         self.wait_prompts(1, timeout=30)
 
     def _read(self, timeout):
@@ -68,6 +73,12 @@ class Synfin:
         if not chunk:
             raise TestFailure(f"synfin exited (rc {self.proc.poll()}); output:\n{self.out[-4000:]}")
         self.out += chunk.decode(errors="replace")
+        # Link changes are printed by a watcher thread whenever they happen, even in the middle
+        # of the prompt being written ("s" + "port 0: link up, ...\n" + "ynfin> "): take those
+        # lines out so that prompts are counted whole; they are kept in self.async_lines.
+        for m in ASYNC_LINE.finditer(self.out):
+            self.async_lines.append(m.group(0).strip())
+        self.out = ASYNC_LINE.sub("", self.out)
         return True
 
     def wait_prompts(self, n, timeout=10):
