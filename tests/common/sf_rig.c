@@ -35,6 +35,20 @@ void sf_rig_ip4(uint8_t *a, uint32_t host)
 	a[3] = (uint8_t)host;
 }
 
+void sf_rig_client_cfg(struct sf_client_cfg *c, uint32_t src_first, uint32_t nb_src, uint32_t dst, uint16_t dport)
+{
+	c->enabled = true;
+	c->family = SF_AF_INET;
+	sf_rig_ip4(c->src_first, src_first);
+	c->src_count = nb_src;
+	sf_rig_ip4(c->dst[0].addr, dst);
+	c->dst[0].port = dport;
+	c->nb_dst = 1;
+	c->dport_lo = c->dport_hi = dport;
+	c->sport_lo = 1024;
+	c->sport_hi = 65535;
+}
+
 int sf_rig_port_create(struct sf_rig_port *rp, const char *name, struct rte_mempool *mp, uint32_t ip4,
 		       uint32_t count, unsigned int ring_size)
 {

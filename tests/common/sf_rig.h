@@ -16,6 +16,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "sf_client.h"
 #include "sf_port.h"
 
 /**
@@ -56,5 +57,9 @@ unsigned int sf_rig_wire(struct rte_ring *from, struct rte_ring *to);
 
 /** Store IPv4 address @p host (host order) as its 4 bytes on the wire at @p a. */
 void sf_rig_ip4(uint8_t *a, uint32_t host);
+
+/** A client of @p nb_src IPv4 sources from @p src_first to one server @p dst:@p dport, from
+ * every source port above 1023; the caller sets the rate, concurrency and requests. */
+void sf_rig_client_cfg(struct sf_client_cfg *c, uint32_t src_first, uint32_t nb_src, uint32_t dst, uint16_t dport);
 
 #endif /* SF_RIG_H */

@@ -204,16 +204,7 @@ int main(int argc, char **argv)
 	l.response_bytes = 128;
 	l.requests = 1;
 	l.close_policy = SF_CLOSE_CLIENT;
-	ccfg.enabled = true;
-	ccfg.family = SF_AF_INET;
-	sf_rig_ip4(ccfg.src_first, SRC_IP4);
-	ccfg.src_count = NB_SRC;
-	sf_rig_ip4(ccfg.dst[0].addr, SRV_IP4);
-	ccfg.dst[0].port = 80;
-	ccfg.nb_dst = 1;
-	ccfg.dport_lo = ccfg.dport_hi = 80;
-	ccfg.sport_lo = 1024;
-	ccfg.sport_hi = 65535;
+	sf_rig_client_cfg(&ccfg, SRC_IP4, NB_SRC, SRV_IP4, 80);
 	ccfg.rate = 100000;
 	ccfg.duration_s = 0;
 	ccfg.concurrency = 64;

@@ -151,16 +151,7 @@ int main(int argc, char **argv)
 	if (sf_listeners_add(ls_srv, &l) != 0 || sf_listeners_build(ls_srv, tcfg.mss) != 0 ||
 	    sf_listeners_build(ls_cli, tcfg.mss) != 0)
 		return 1;
-	ccfg.enabled = true;
-	ccfg.family = SF_AF_INET;
-	sf_rig_ip4(ccfg.src_first, CLI_IP4);
-	ccfg.src_count = NB_SRC;
-	sf_rig_ip4(ccfg.dst[0].addr, SRV_IP4);
-	ccfg.dst[0].port = 80;
-	ccfg.nb_dst = 1;
-	ccfg.dport_lo = ccfg.dport_hi = 80;
-	ccfg.sport_lo = 1024;
-	ccfg.sport_hi = 65535;
+	sf_rig_client_cfg(&ccfg, CLI_IP4, NB_SRC, SRV_IP4, 80);
 	ccfg.concurrency = (uint32_t)conns;
 	ccfg.requests = 1;
 	ccfg.request_kind = SF_RESPONSE_RAW;
