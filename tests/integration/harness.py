@@ -197,6 +197,15 @@ def tcp_stats(sf):
     return out
 
 
+def rss_kib(pid):
+    """Resident memory of process @pid in KiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise TestFailure("no VmRSS")
+
+
 def ns_leg(ns, tap, mac, ip4, ip6):
     """Give the kernel side @tap of a namespace its MAC, a /24 and a /64 (no DAD), and bring it up."""
     ns.run(["ip", "link", "set", tap, "address", mac])

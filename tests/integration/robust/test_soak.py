@@ -27,12 +27,7 @@ SECONDS = int(os.environ.get("SF_TEST_SOAK_SECONDS", "20"))
 WINDOW = 5
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise h.TestFailure("no VmRSS")
+rss_kib = h.rss_kib
 
 
 def test(binary):

@@ -27,12 +27,7 @@ TCBS = 256  # a reserve of 1/8 (32) above the legitimate connections open at onc
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise h.TestFailure("no VmRSS")
+rss_kib = h.rss_kib
 
 
 def test(binary):
