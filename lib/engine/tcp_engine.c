@@ -56,9 +56,12 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 		fresh.stats = lc->tcp.stats;
 		lc->tcp = fresh;
 	}
-	/* An eighth of the pool is kept for connections a valid cookie ACK opens, so a SYN flood
-	 * holding every other TCB in SYN-RECEIVED cannot shut legitimate clients out. */
-	lc->syn_tcb_limit = sizes->tcbs - sizes->tcbs / 8;
+	/* An eighth of the pool (at least 64 TCBs, or half a smaller pool) is kept for connections
+	 * a valid cookie ACK opens, so a SYN flood holding every other TCB in SYN-RECEIVED cannot
+	 * shut legitimate clients out. */
+	uint32_t reserve = RTE_MAX(sizes->tcbs / 8, RTE_MIN(64u, sizes->tcbs / 2));
+
+	lc->syn_tcb_limit = sizes->tcbs - reserve;
 	lc->listeners = listeners;
 	return 0;
 }
