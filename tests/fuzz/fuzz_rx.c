@@ -608,14 +608,7 @@ static void client_init(void)
 {
 	struct sf_client_cfg *c = g.ccfg;
 
-	c->enabled = true;
-	c->family = SF_AF_INET;
-	sf_rig_ip4(c->src_first, OUR_IP4);
-	c->src_count = 1;
-	sf_rig_ip4(c->dst[0].addr, PEER_IP4);
-	c->dst[0].port = PORT_PEER_SRV;
-	c->nb_dst = 1;
-	c->dport_lo = c->dport_hi = PORT_PEER_SRV;
+	sf_rig_client_cfg(c, OUR_IP4, 1, PEER_IP4, PORT_PEER_SRV);
 	c->sport_lo = 50000;
 	c->sport_hi = 50099;
 	c->concurrency = 3;
