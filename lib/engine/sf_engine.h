@@ -52,7 +52,9 @@
 	X(busy_cycles)   /* TSC cycles spent in polls that received frames */                  \
 	X(idle_cycles)   /* TSC cycles spent in polls that received nothing */                 \
 	X(idle_polls)    /* polls that received nothing */                                     \
-	X(busy_polls)
+	X(busy_polls)                                                                          \
+	X(stall_polls)   /* polls that took over 1 ms: the lcore lost its core meanwhile */    \
+	X(stall_cycles)  /* TSC cycles of those polls (the machine's, not synfin's, time) */
 
 struct sf_lcore_stats {
 #define SF_COUNTER_FIELD(name) uint64_t name;
@@ -88,6 +90,7 @@ struct sf_lcore {
 	uint64_t tsc_base;
 	uint64_t last_tsc;      /**< when the last poll ended: the next one's start and clock */
 	double us_per_tsc;
+	uint64_t stall_tsc;     /**< a poll longer than this (1 ms) counts as a stall */
 	/* TCP */
 	struct sf_conn *conn;
 	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond) */
