@@ -236,7 +236,7 @@ static void main_loop(void)
 			if (sf_run.running)
 				sf_lcore_poll(sf_app.workers[0]);
 			else
-				rte_pause();
+				sf_lcore_pause(sf_app.workers[0]);
 		} else {
 			usleep(1000);
 		}

@@ -309,6 +309,14 @@ void sf_client_poll(struct sf_lcore *lc)
 	}
 	if (!client_resolve(lc, now))
 		return;
+	/* The port could not take all we sent: new SYNs would be dropped too, and come back as
+	 * retransmissions a second later, or as failures. Let the ring drain for a poll first (an
+	 * open loop the link cannot carry becomes a lower CPS, not lost connections). */
+	if (unlikely(lc->tx_ring_full)) {
+		lc->tx_ring_full = false;
+		lc->stats.open_waits++;
+		return;
+	}
 	n = sf_pacer_take(&cl->pacer, now, SF_BURST);
 	if (cl->max_open != UINT64_MAX)
 		n = (unsigned int)RTE_MIN((uint64_t)n, cl->max_open > cl->stats.open ? cl->max_open - cl->stats.open : 0);

@@ -48,6 +48,7 @@ static void tx_flush(struct sf_lcore *lc, uint16_t pi)
 		for (uint16_t i = sent; i < tb->n; i++)
 			tb->bytes -= tb->pkts[i]->pkt_len;
 		lc->stats.tx_full += tb->n - sent;
+		lc->tx_ring_full = true;
 		rte_pktmbuf_free_bulk(&tb->pkts[sent], tb->n - sent);
 	}
 	lc->stats.tx_pkts += sent;
@@ -278,13 +279,19 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 	return total;
 }
 
+void sf_lcore_pause(struct sf_lcore *lc)
+{
+	rte_pause();
+	lc->last_tsc = rte_rdtsc();
+}
+
 int sf_lcore_loop(void *arg)
 {
 	struct sf_lcore *lc = arg;
 
 	while (!sf_run.quit) {
 		if (!sf_run.running) {
-			rte_pause();
+			sf_lcore_pause(lc);
 			continue;
 		}
 		sf_lcore_poll(lc);

@@ -34,6 +34,7 @@
 	X(tx_pkts)                                                                             \
 	X(tx_bytes)                                                                            \
 	X(tx_full)       /* frames freed because the tx ring had no room */                    \
+	X(open_waits)    /* client polls that opened nothing: a transmit found the ring full */  \
 	X(arp_replies)                                                                         \
 	X(icmp4_replies)                                                                       \
 	X(icmp6_replies)                                                                       \
@@ -93,6 +94,7 @@ struct sf_lcore {
 	uint64_t stall_tsc;     /**< a poll longer than this (1 ms) counts as a stall */
 	/* TCP */
 	struct sf_conn *conn;
+	bool tx_ring_full;      /**< a transmit since the client last opened found a full ring */
 	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond) */
 	const struct sf_listeners *listeners;
 	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
@@ -155,6 +157,12 @@ int sf_lcore_loop(void *arg);
  * when it is the only lcore, and so tests can drive the loop. Returns frames received.
  */
 unsigned int sf_lcore_poll(struct sf_lcore *lc);
+
+/**
+ * Wait a moment while packet processing is stopped, and keep the poll clock current, so the
+ * first poll after `start` neither counts the stopped time as its own nor as a stall.
+ */
+void sf_lcore_pause(struct sf_lcore *lc);
 
 /** Handle one received frame from @p port (classify, answer in place or drop). */
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);

@@ -68,6 +68,20 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 
 /* ---- writing segments ---- */
 
+static inline const struct sf_listener *app_listener(const struct sf_lcore *lc, const struct conn_app *a)
+{
+	return a->role != 0 && a->role != CONN_CLIENT ? &lc->listeners->l[a->role - 1] : NULL;
+}
+
+/* What the connection's stream bytes are: the listener's response, or the client's request. */
+static inline const struct sf_response *app_stream(const struct sf_lcore *lc, const struct conn_app *a)
+{
+	if (a->role == CONN_CLIENT)
+		return sf_client_stream(lc);
+	return a->role != 0 ? &lc->listeners->l[a->role - 1].response : NULL;
+}
+
+
 static inline void seg_to_wr(const struct sf_tcp_out_seg *s, struct sf_tcp_wr *w)
 {
 	w->seq = s->seq;
@@ -144,16 +158,36 @@ static inline unsigned int tx_csum_setup(const struct sf_port *p, struct rte_mbu
 	return flags;
 }
 
+static inline uint8_t pkt_family(const struct sf_pkt *pkt)
+{
+	return pkt->kind == SF_PKT_TCP4 ? SF_AF_INET : SF_AF_INET6;
+}
+
 /*
  * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
- * consumed either way), the others in fresh mbufs built from the connection's key.
+ * consumed either way), the others in fresh mbufs built from the connection's key. @p a is the
+ * connection's engine words; NULL for an answer that belongs to no connection (RST, TIME_WAIT
+ * ACK, cookie SYN-ACK), always one segment in @p rx. @p key is only read to build a segment.
  */
 static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, uint8_t *frame,
-			 const struct sf_pkt *pkt, const struct sf_flow_key *key, const uint8_t *peer_mac,
-			 const struct sf_response *stream, const struct sf_tcp_out *out)
+			 const struct sf_pkt *pkt, const struct sf_flow_key *key, const struct conn_app *a,
+			 const struct sf_tcp_out *out)
 {
 	const struct sf_port *p = lc->ports[pi];
 
+	/* The usual answer (SYN-ACK, ACK, FIN, RST): one header-only segment over the frame it
+	 * answers, which is a single segment (classify takes no other) and keeps its length fields. */
+	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
+		struct sf_tcp_wr w;
+		uint32_t hdr_len;
+
+		seg_to_wr(&out->seg[0], &w);
+		hdr_len = sf_net_tcp_reply(frame, pkt, &w, 0, tx_csum_setup(p, rx, pkt_family(pkt), pkt->l3_off, &w));
+		rx->data_len = (uint16_t)hdr_len;
+		rx->pkt_len = hdr_len;
+		sf_lcore_tx(lc, pi, rx);
+		return;
+	}
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		const struct sf_tcp_out_seg *s = &out->seg[i];
 		struct rte_mbuf *m, *body = NULL;
@@ -163,6 +197,8 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 
 		seg_to_wr(s, &w);
 		if (s->data_len) {
+			const struct sf_response *stream = a != NULL ? app_stream(lc, a) : NULL;
+
 			body = stream != NULL && stream->len ? body_attach(lc, stream, s->data_off, s->data_len, &psum)
 							     : NULL;
 			if (unlikely(body == NULL)) {
@@ -174,9 +210,11 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 		if (rx != NULL) {
 			m = rx;
 			rx = NULL;
-			csum = tx_csum_setup(p, m, key->family, pkt->l3_off, &w);
+			csum = tx_csum_setup(p, m, pkt_family(pkt), pkt->l3_off, &w);
 			hdr_len = sf_net_tcp_reply(frame, pkt, &w, psum, csum);
 		} else {
+			if (unlikely(a == NULL))
+				break; /* no connection, no peer MAC to build a frame for */
 			m = rte_pktmbuf_alloc(lc->mp);
 			if (unlikely(m == NULL)) {
 				lc->stats.tcp_tx_nombuf++;
@@ -185,7 +223,7 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 			}
 			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, &w);
 			hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
-						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)peer_mac, 0, &w,
+						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, &w,
 						   psum, csum);
 		}
 		m->next = NULL;
@@ -204,19 +242,6 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 }
 
 /* ---- the server application ---- */
-
-static inline const struct sf_listener *app_listener(const struct sf_lcore *lc, const struct conn_app *a)
-{
-	return a->role != 0 && a->role != CONN_CLIENT ? &lc->listeners->l[a->role - 1] : NULL;
-}
-
-/* What the connection's stream bytes are: the listener's response, or the client's request. */
-static inline const struct sf_response *app_stream(const struct sf_lcore *lc, const struct conn_app *a)
-{
-	if (a->role == CONN_CLIENT)
-		return sf_client_stream(lc);
-	return a->role != 0 ? &lc->listeners->l[a->role - 1].response : NULL;
-}
 
 /* The listener's close policy, once its requests are answered (or at once, with none to wait for). */
 static void server_close(struct sf_lcore *lc, const struct sf_listener *l, struct sf_tcb *tcb, struct conn_app *a,
@@ -289,8 +314,8 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
 			  const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
 	const uint8_t *data = seg != NULL ? seg->payload + out->rx_skip : NULL;
+	const struct sf_flow_key *key;
 	struct conn_app a;
 
 	app_get(tcb, &a);
@@ -313,7 +338,9 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
-	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, a.peer_mac, app_stream(lc, &a), out);
+	/* The key is the TCB's neighbour in the table, only read to build a segment from scratch. */
+	key = rx != NULL && out->nseg <= 1 && !out->more ? NULL : sf_tcb_key(lc->conn, idx);
+	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, &a, out);
 	if (!(out->events & SF_TCP_EV_CLOSED))
 		timer_apply(lc, tcb, out);
 	/* A window wider than one descriptor: keep sending in fresh mbufs. */
@@ -322,7 +349,7 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 
 		sf_tcp_out_init(out);
 		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, a.peer_mac, app_stream(lc, &a), out);
+		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, &a, out);
 		timer_apply(lc, tcb, out);
 		out->events |= events;
 	}
@@ -390,7 +417,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
 			/* fall through */
 		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
 			return;
 		case SF_TCP_TW_REOPEN:
 			sf_tw_remove(lc->conn, v, hash);
@@ -409,7 +436,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
 		lc->stats.tcp_no_listener++;
 		if (sf_tcp_closed_input(&lc->tcp, seg, &out))
-			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
 		else
 			rte_pktmbuf_free(m);
 		return;
@@ -442,7 +469,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		return;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
-		tcp_transmit(lc, pi, m, frame, pkt, key, NULL, NULL, &out);
+		tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
 		return;
 	}
 	/* A new connection: remember where it came from and which listener serves it. */
