@@ -332,6 +332,7 @@ int sf_cli_start_interactive(void)
 		sf_cli_stop_interactive();
 		return rc;
 	}
+	sf_app_ctrl_thread_home(prompt_tid);
 	prompt_running = true;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef SF_APP_H
 #define SF_APP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,9 @@ void sf_app_stop(bool now);
 void sf_app_setup_ports_and_workers(void);
 /** Ask the process to end (the `quit` command, SIGINT, SIGTERM, end of duration). */
 void sf_app_quit(void);
+
+/** Give a control thread synfin creates (prompt, link watcher) the main lcore's CPU. */
+void sf_app_ctrl_thread_home(pthread_t tid);
 
 /** A topic of CLI commands, for `help` and for assembling the cmdline context. */
 struct sf_cli_topic {
