@@ -157,8 +157,8 @@ def test(binary):
         h.check(True, "a header and a live line of 17 columns (both sides active) within the period")
         out = sf.cmd("set stats period 0")
         out = sf.cmd("show lcore stats")
-        h.check(re.search(r"cycles/pkt", out) and re.search(r"cycles/connection", out) and "idle polls" in out,
-                "show lcore stats: cycles per packet and per connection, idle polls")
+        h.check(re.search(r"cycles/pkt", out) and re.search(r"cycles/connection", out) and "idle polls" in out and "stalled" in out,
+                "show lcore stats: cycles per packet and per connection, idle polls, stalled time")
         out = sf.cmd("stop", timeout=30)
         h.check("Stopping: no new connections" in out and "Packet processing stopped" in out and
                 "client: attempted" in out and "server: accepted" in out,
