@@ -292,7 +292,7 @@ static void client_open(struct sf_lcore *lc)
 	cl->stats.attempted++;
 	cl->stats.open++;
 	sf_tcp_connect(&lc->tcp, tcb, &key, lc->now_us, &out);
-	sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
+	sf_engine_conn_round(lc, NULL, NULL, idx, tcb, &out);
 }
 
 void sf_client_poll(struct sf_lcore *lc)
@@ -525,6 +525,6 @@ bool sf_client_timer_fired(struct sf_lcore *lc, struct sf_timer *t)
 	client_fail(lc, cc, SF_CLIENT_FAIL_RESPONSE_TIMEOUT);
 	sf_tcp_out_init(&out);
 	sf_tcp_abort(&lc->tcp, sf_tcb_ptr(lc->conn, idx), lc->now_us, &out);
-	sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, sf_tcb_ptr(lc->conn, idx), &out);
+	sf_engine_conn_round(lc, NULL, NULL, idx, sf_tcb_ptr(lc->conn, idx), &out);
 	return true;
 }

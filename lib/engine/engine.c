@@ -86,17 +86,8 @@ static inline void nd_learn(struct sf_port *p, const uint8_t *frame, const struc
 		sf_port_neigh_learn(p, SF_AF_INET6, ip, mac.b);
 }
 
-/* One received frame between the two passes over a burst: what the classifier found. */
-struct rx_slot {
-	struct sf_pkt pkt;
-	struct sf_tcp_seg seg;
-	struct sf_flow_key key;
-	uint32_t hash;       /**< TCP: the key's table hash */
-	enum sf_drop_reason why;
-};
-
 /* First pass: count the frame, classify it, and for TCP start its table bucket's cache miss. */
-static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct rx_slot *x)
+static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct sf_rx_frame *x)
 {
 	struct sf_lcore_stats *st = &lc->stats;
 	uint64_t ol = m->ol_flags;
@@ -122,7 +113,7 @@ static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct r
 }
 
 /* Second pass: answer the frame in place, hand TCP to the TCP path, or drop it. */
-static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct rx_slot *x)
+static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
 {
 	struct sf_port *p = lc->ports[pi];
 	struct sf_lcore_stats *st = &lc->stats;
@@ -194,7 +185,7 @@ static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, co
 		st->na_ignored++;
 		goto drop;
 	default: /* SF_PKT_TCP4, SF_PKT_TCP6 */
-		sf_tcp_handle(lc, pi, m, frame, pkt, &x->seg, &x->key, x->hash);
+		sf_tcp_handle(lc, pi, m, x);
 		return;
 	}
 	tx_in_place(lc, pi, m, len);
@@ -205,7 +196,7 @@ drop:
 
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 {
-	struct rx_slot x;
+	struct sf_rx_frame x;
 
 	rx_classify(lc, m, &x);
 	rx_dispatch(lc, pi, m, &x);
@@ -218,7 +209,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
  */
 static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rx_slot x[SF_BURST];
+	struct sf_rx_frame x[SF_BURST];
 
 	rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
 	for (uint16_t i = 0; i < n; i++) {
@@ -229,8 +220,7 @@ static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_
 	for (uint16_t i = 0; i < n; i++) {
 		/* TCP, nearly every frame, goes straight to its path; the rest through the switch. */
 		if (likely(x[i].why == SF_DROP_NONE && (x[i].pkt.kind == SF_PKT_TCP4 || x[i].pkt.kind == SF_PKT_TCP6)))
-			sf_tcp_handle(lc, pi, pkts[i], rte_pktmbuf_mtod(pkts[i], uint8_t *), &x[i].pkt, &x[i].seg,
-				      &x[i].key, x[i].hash);
+			sf_tcp_handle(lc, pi, pkts[i], &x[i]);
 		else
 			rx_dispatch(lc, pi, pkts[i], &x[i]);
 	}

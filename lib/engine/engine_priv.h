@@ -38,10 +38,11 @@ static inline void app_put(struct sf_tcb *tcb, const struct conn_app *a)
 
 /*
  * After lib/tcp's input, timeout or connect on TCB @p idx: run the application, let lib/tcp
- * emit what may go, send it (segment 0 in @p rx when given), act on the events.
+ * emit what may go, send it (segment 0 in @p rx, the frame @p x describes, when given), act on
+ * the events.
  */
-void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
-			  const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out);
+void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
+			  struct sf_tcb *tcb, struct sf_tcp_out *out);
 
 /* Client hooks (client.c). */
 /** Before output: handshake done, response bytes, the server's FIN. */

@@ -139,9 +139,17 @@ void sf_lcore_client_free(struct sf_lcore *lc);
 /** Open the connections the pacer allows now (called once per poll). */
 void sf_client_poll(struct sf_lcore *lc);
 
-/** Handle one classified TCP segment (lib/engine's TCP path); @p hash is sf_conn_hash_crc(@p key). */
-void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
-		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key, uint32_t hash);
+/** One received frame as the classifier left it, between the two passes over a burst. */
+struct sf_rx_frame {
+	struct sf_pkt pkt;
+	struct sf_tcp_seg seg;
+	struct sf_flow_key key;
+	uint32_t hash;       /**< TCP: sf_conn_hash_crc(&key) */
+	enum sf_drop_reason why;
+};
+
+/** Handle one classified TCP segment in @p m (lib/engine's TCP path). */
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x);
 
 /** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
 void sf_tcp_timers(struct sf_lcore *lc);

@@ -169,11 +169,12 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
  * connection's engine words; NULL for an answer that belongs to no connection (RST, TIME_WAIT
  * ACK, cookie SYN-ACK), always one segment in @p rx. @p key is only read to build a segment.
  */
-static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, uint8_t *frame,
-			 const struct sf_pkt *pkt, const struct sf_flow_key *key, const struct conn_app *a,
-			 const struct sf_tcp_out *out)
+static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
+			 const struct sf_flow_key *key, const struct conn_app *a, const struct sf_tcp_out *out)
 {
 	const struct sf_port *p = lc->ports[pi];
+	const struct sf_pkt *pkt = x != NULL ? &x->pkt : NULL;
+	uint8_t *frame = rx != NULL ? rte_pktmbuf_mtod(rx, uint8_t *) : NULL;
 
 	/* The usual answer (SYN-ACK, ACK, FIN, RST): one header-only segment over the frame it
 	 * answers, which is a single segment (classify takes no other) and keeps its length fields. */
@@ -311,10 +312,10 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
  * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
  * may go (ACK piggybacked on the response), send it, and act on the events.
  */
-void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *frame, const struct sf_pkt *pkt,
-			  const struct sf_tcp_seg *seg, uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
+void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
+			  struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	const uint8_t *data = seg != NULL ? seg->payload + out->rx_skip : NULL;
+	const uint8_t *data = x != NULL ? x->seg.payload + out->rx_skip : NULL;
 	const struct sf_flow_key *key;
 	struct conn_app a;
 
@@ -340,7 +341,7 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 	}
 	/* The key is the TCB's neighbour in the table, only read to build a segment from scratch. */
 	key = rx != NULL && out->nseg <= 1 && !out->more ? NULL : sf_tcb_key(lc->conn, idx);
-	tcp_transmit(lc, a.port_idx, rx, frame, pkt, key, &a, out);
+	tcp_transmit(lc, a.port_idx, rx, x, key, &a, out);
 	if (!(out->events & SF_TCP_EV_CLOSED))
 		timer_apply(lc, tcb, out);
 	/* A window wider than one descriptor: keep sending in fresh mbufs. */
@@ -349,7 +350,7 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 
 		sf_tcp_out_init(out);
 		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, NULL, key, &a, out);
+		tcp_transmit(lc, a.port_idx, NULL, NULL, key, &a, out);
 		timer_apply(lc, tcb, out);
 		out->events |= events;
 	}
@@ -381,9 +382,12 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, uint8_t *fra
 
 /* ---- a segment arrives ---- */
 
-void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t *frame, const struct sf_pkt *pkt,
-		   const struct sf_tcp_seg *seg, const struct sf_flow_key *key, uint32_t hash)
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
 {
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct sf_tcp_seg *seg = &x->seg;
+	const struct sf_flow_key *key = &x->key;
+	uint32_t hash = x->hash;
 	struct sf_tcp_out out;
 	uint32_t v, idx;
 	struct sf_tcb *tcb;
@@ -404,7 +408,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		idx = sf_conn_index(v);
 		tcb = sf_tcb_ptr(lc->conn, idx);
 		sf_tcp_input(&lc->tcp, tcb, key, seg, lc->now_us, &out);
-		sf_engine_conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+		sf_engine_conn_round(lc, m, x, idx, tcb, &out);
 		return;
 	}
 	if (v != SF_CONN_MISS) {
@@ -417,7 +421,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
 			/* fall through */
 		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
+			tcp_transmit(lc, pi, m, x, key, NULL, &out);
 			return;
 		case SF_TCP_TW_REOPEN:
 			sf_tw_remove(lc->conn, v, hash);
@@ -436,7 +440,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
 		lc->stats.tcp_no_listener++;
 		if (sf_tcp_closed_input(&lc->tcp, seg, &out))
-			tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
+			tcp_transmit(lc, pi, m, x, key, NULL, &out);
 		else
 			rte_pktmbuf_free(m);
 		return;
@@ -469,7 +473,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 		return;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
-		tcp_transmit(lc, pi, m, frame, pkt, key, NULL, &out);
+		tcp_transmit(lc, pi, m, x, key, NULL, &out);
 		return;
 	}
 	/* A new connection: remember where it came from and which listener serves it. */
@@ -480,7 +484,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint8_t
 	a.port_idx = (uint8_t)pi;
 	a.role = (uint8_t)(l - lc->listeners->l + 1);
 	app_put(tcb, &a);
-	sf_engine_conn_round(lc, m, frame, pkt, seg, idx, tcb, &out);
+	sf_engine_conn_round(lc, m, x, idx, tcb, &out);
 }
 
 /* ---- timers ---- */
@@ -506,7 +510,7 @@ void sf_tcp_timers(struct sf_lcore *lc)
 		tcb = container_of(fired[i], struct sf_tcb, timer);
 		idx = sf_tcb_index(lc->conn, tcb);
 		sf_tcp_timeout(&lc->tcp, tcb, lc->now_us, &out);
-		sf_engine_conn_round(lc, NULL, NULL, NULL, NULL, idx, tcb, &out);
+		sf_engine_conn_round(lc, NULL, NULL, idx, tcb, &out);
 	}
 	/* 2MSL: every compact entry lives exactly that long, so the store is its own FIFO. */
 	n = sf_tw_expire(lc->conn, lc->now_tick, SF_TIMER_BUDGET);
