@@ -34,7 +34,7 @@ static inline void clock_update(struct sf_lcore *lc, uint64_t tsc)
 	lc->now_tick = lc->now_us / 1000;
 }
 
-static void tx_flush(struct sf_lcore *lc, uint16_t pi)
+void sf_lcore_tx_flush(struct sf_lcore *lc, uint16_t pi)
 {
 	struct sf_txbuf *tb = &lc->tx[pi];
 	uint16_t sent;
@@ -55,16 +55,6 @@ static void tx_flush(struct sf_lcore *lc, uint16_t pi)
 	lc->stats.tx_bytes += tb->bytes;
 	tb->n = 0;
 	tb->bytes = 0;
-}
-
-void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
-{
-	struct sf_txbuf *tb = &lc->tx[pi];
-
-	tb->bytes += m->pkt_len;
-	tb->pkts[tb->n++] = m;
-	if (tb->n == SF_BURST)
-		tx_flush(lc, pi);
 }
 
 /* An answer written over the received frame: @p len bytes, one segment, no offloads. */
@@ -242,14 +232,14 @@ unsigned int sf_lcore_poll(struct sf_lcore *lc)
 			continue;
 		total += n;
 		rx_burst_handle(lc, pi, pkts, n);
-		tx_flush(lc, pi);
+		sf_lcore_tx_flush(lc, pi);
 	}
 	/* Retransmissions, delayed ACKs, 2MSL: the wheel's bitmaps make an idle tick cheap. */
 	sf_tcp_timers(lc);
 	if (lc->client.cfg != NULL)
 		sf_client_poll(lc);
 	for (uint16_t pi = 0; pi < lc->nb_ports; pi++)
-		tx_flush(lc, pi);
+		sf_lcore_tx_flush(lc, pi);
 	/* Both kinds of poll are timed, so busy / (busy + idle) cycles is the lcore's load. */
 	end = rte_rdtsc();
 	lc->last_tsc = end;

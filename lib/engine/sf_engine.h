@@ -154,8 +154,19 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 /** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
 void sf_tcp_timers(struct sf_lcore *lc);
 
+/** Send the frames queued for port index @p pi; what the ring refuses is freed and counted. */
+void sf_lcore_tx_flush(struct sf_lcore *lc, uint16_t pi);
+
 /** Queue a frame for transmission on port index @p pi (flushed after the burst). */
-void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m);
+static inline void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
+{
+	struct sf_txbuf *tb = &lc->tx[pi];
+
+	tb->bytes += m->pkt_len;
+	tb->pkts[tb->n++] = m;
+	if (unlikely(tb->n == SF_BURST))
+		sf_lcore_tx_flush(lc, pi);
+}
 
 /** The worker loop; @p arg is a struct sf_lcore. Returns when sf_run.quit is set. */
 int sf_lcore_loop(void *arg);
