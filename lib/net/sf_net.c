@@ -160,10 +160,10 @@ static __rte_always_inline enum sf_drop_reason classify_tcp(const struct rx *rx,
 		return SF_DROP_TCP_DOFF;
 	/* RFC 9293 3.1: the checksum covers pseudo-header, header and data. */
 	if (!rx->hw->l4_ok) {
-		uint32_t sum = v6 ? csum_ip6_pseudo_inline(ip, seglen, SF_IPPROTO_TCP)
-				  : csum_ip4_pseudo_inline(ip, seglen, SF_IPPROTO_TCP);
+		uint64_t sum = v6 ? csum_ip6_pseudo64(ip, seglen, SF_IPPROTO_TCP)
+				  : csum_ip4_pseudo64(ip, seglen, SF_IPPROTO_TCP);
 
-		if (unlikely(!csum_ok(csum_partial_inline(t, seglen, sum))))
+		if (unlikely(!csum_ok64(csum_partial64(t, seglen, sum))))
 			return SF_DROP_TCP_CSUM;
 	}
 	sport = ld16(t + SF_TCP_OFF_SPORT);
@@ -218,7 +218,7 @@ static enum sf_drop_reason classify_icmp4(const struct rx *rx)
 	if (unlikely(mlen < SF_ICMP_ECHO_HLEN))
 		return SF_DROP_ICMP_SHORT;
 	/* RFC 792: the checksum covers the whole ICMP message. NICs do not check it. */
-	if (unlikely(!csum_ok(csum_partial_inline(m, mlen, 0))))
+	if (unlikely(!csum_ok64(csum_partial64(m, mlen, 0))))
 		return SF_DROP_ICMP_CSUM;
 	/* RFC 1122 3.2.2.6: echo requests are answered; other types are not ours to act on. */
 	if (unlikely(m[0] != SF_ICMP_ECHO_REQUEST))
@@ -288,14 +288,14 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 	struct sf_pkt *pkt = rx->pkt;
 	const uint8_t *m = rx->frame + pkt->l4_off;
 	uint32_t mlen = (uint32_t)pkt->l3_end - pkt->l4_off;
-	uint32_t sum;
+	uint64_t sum;
 	enum sf_drop_reason why;
 
 	if (unlikely(mlen < SF_ICMP_ECHO_HLEN))
 		return SF_DROP_ICMP6_SHORT;
 	/* RFC 4443 2.3: the checksum covers the message and the IPv6 pseudo-header. */
-	sum = csum_partial_inline(m, mlen, csum_ip6_pseudo_inline(ip, mlen, SF_IPPROTO_ICMPV6));
-	if (unlikely(!csum_ok(sum)))
+	sum = csum_partial64(m, mlen, csum_ip6_pseudo64(ip, mlen, SF_IPPROTO_ICMPV6));
+	if (unlikely(!csum_ok64(sum)))
 		return SF_DROP_ICMP6_CSUM;
 	pkt->l4_len = (uint16_t)mlen;
 	switch (m[0]) {
@@ -343,7 +343,7 @@ static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx,
 	if (unlikely(ihl != SF_IP4_HLEN))
 		return SF_DROP_IP4_OPTIONS;
 	/* RFC 791 3.1: the header checksum covers the header only. */
-	if (!rx->hw->ip4_ok && unlikely(!csum_ok(csum_partial_inline(ip, SF_IP4_HLEN, 0))))
+	if (!rx->hw->ip4_ok && unlikely(!csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0))))
 		return SF_DROP_IP4_CSUM;
 	/* RFC 791 3.2: MF or a fragment offset means a fragment; we do not reassemble. */
 	if (unlikely(ld16(ip + SF_IP4_OFF_FRAG) & rte_cpu_to_be_16(0x3fff)))

@@ -159,14 +159,13 @@ static inline uint64_t csum_bulk(const uint8_t *p, uint32_t len)
 #define CSUM_BULK_MIN 128
 
 /*
- * RFC 1071 sum of @len bytes, 8 at a time with end-around carry. Each word is counted from
- * @buf's first byte whatever its address, so alignment only affects speed. A 64-bit lane holds
- * four 16-bit words whose weights 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
+ * RFC 1071 sum of @len bytes added to the 64-bit one's-complement accumulator @acc, 8 at a time
+ * with end-around carry, not folded. Each word is counted from @buf's first byte whatever its
+ * address, so alignment only affects speed. A 64-bit lane holds four 16-bit words whose weights
+ * 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
  */
-static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint32_t sum)
+static inline uint64_t csum_partial64(const uint8_t *p, uint32_t len, uint64_t acc)
 {
-	uint64_t acc = sum;
-
 	if (unlikely(len >= CSUM_BULK_MIN)) {
 		uint32_t bulk = len & ~15u;
 
@@ -202,21 +201,25 @@ static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint3
 
 		acc = add_eac(acc, ld16(last));
 	}
-	return fold64(acc);
+	return acc;
 }
 
-static inline uint32_t csum_ip4_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+/* The same, folded to a 32-bit partial sum (the form sf_net.h's sums take). */
+static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint32_t sum)
 {
-	uint64_t acc;
-
-	/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
-	acc = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
-	acc += rte_cpu_to_be_16((uint16_t)l4_len);
-	acc += rte_cpu_to_be_16((uint16_t)proto);
-	return fold64(acc);
+	return fold64(csum_partial64(p, len, sum));
 }
 
-static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+/* Pseudo-header sums, unfolded: the start of an L4 sum (csum_partial64's @acc). */
+static inline uint64_t csum_ip4_pseudo64(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. Four
+	 * values of at most 32 bits: no carry out of 64 bits to wrap around. */
+	return (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST) +
+	       cpu_to_be16((uint16_t)l4_len) + cpu_to_be16((uint16_t)proto);
+}
+
+static inline uint64_t csum_ip6_pseudo64(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
 {
 	const uint8_t *a = ip + SF_IP6_OFF_SRC;
 	uint64_t acc = 0;
@@ -226,16 +229,32 @@ static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len
 	acc = add_eac(acc, ld64(a + 8));
 	acc = add_eac(acc, ld64(a + 16));
 	acc = add_eac(acc, ld64(a + 24));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)(l4_len >> 16)));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)l4_len));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)proto));
-	return fold64(acc);
+	acc = add_eac(acc, cpu_to_be16((uint16_t)(l4_len >> 16)));
+	acc = add_eac(acc, cpu_to_be16((uint16_t)l4_len));
+	acc = add_eac(acc, cpu_to_be16((uint16_t)proto));
+	return acc;
 }
 
-/* True when a sum over data that includes its own checksum field checks out. */
-static inline bool csum_ok(uint32_t sum)
+static inline uint32_t csum_ip4_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
 {
-	return sf_csum_fold(sum) == 0xffff;
+	return fold64(csum_ip4_pseudo64(ip, l4_len, proto));
+}
+
+static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	return fold64(csum_ip6_pseudo64(ip, l4_len, proto));
+}
+
+/*
+ * True when a sum over data that includes its own checksum field checks out: it folds to 0xffff.
+ * Every step of the sum and of a fold keeps the value modulo 0xffff (2^16, 2^32 and 2^64 are all 1
+ * modulo 0xffff), and a nonzero sum never folds to 0, so that is: nonzero and divisible by 0xffff.
+ * Tested on the unfolded accumulator, the folds become one multiplication (divisibility by an odd
+ * constant, Granlund and Montgomery).
+ */
+static inline bool csum_ok64(uint64_t acc)
+{
+	return acc != 0 && acc % 0xffff == 0;
 }
 
 #endif /* SF_NET_PRIV_H */
