@@ -8,7 +8,8 @@
  *
  * The classifier runs once per received frame, so it is straight-line code: each layer checks
  * its lengths with one comparison before any load, every reject path is marked unlikely, and
- * checksums are summed 8 bytes at a time (sf_net_priv.h).
+ * checksums are summed 8 bytes at a time (sf_net_priv.h). Untagged IPv4 TCP, nearly all traffic,
+ * skips the layer walk (classify_fast).
  */
 #include "sf_net_priv.h"
 
@@ -436,10 +437,14 @@ static enum sf_drop_reason classify_arp(const struct rx *rx, uint32_t len)
 	return SF_DROP_NONE;
 }
 
-enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
-				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+static const struct sf_rx_csum verify_all = { .ip4_ok = false, .l4_ok = false };
+
+/* The full parser: every layer, every kind, every drop reason. Out of line, so that the fast
+ * path does not pay for its registers and stack frame. */
+__rte_noinline enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len,
+							const struct sf_rx_csum *hw, struct sf_pkt *pkt,
+							struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	static const struct sf_rx_csum verify_all = { .ip4_ok = false, .l4_ok = false };
 	const struct rx rx = {
 		.frame = frame,
 		.hw = hw != NULL ? hw : &verify_all,
@@ -480,6 +485,76 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 	default:
 		return SF_DROP_ETHERTYPE;
 	}
+}
+
+/*
+ * Fast path, header prediction as Linux's tcp_rcv_established and tcp_parse_aligned_timestamp do
+ * it: nearly every frame is untagged Ethernet, IPv4 with IHL 5 and no fragment bits, and TCP;
+ * recognise that shape with two masked compares instead of walking the layers. The TCP layer is
+ * classify_tcp() itself, the same checks as the full parser's. The fast path accepts or declines,
+ * never drops: a frame it declines, malformed or merely unusual (a tag, IP options, IPv6), goes
+ * to the full parser from its first byte, which alone picks drop reasons. Every condition here
+ * is one the full parser also requires of such a frame (tests/unit/net/test_fast.c proves they
+ * agree on every frame set, truncation and mutation).
+ */
+static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
+{
+	const uint8_t *ip = rx->frame + SF_ETH_HLEN;
+	uint32_t totlen;
+
+	/* The full parser clips frames to 64 KiB; these are not worth a fast path. */
+	if (unlikely(len < SF_ETH_HLEN + SF_IP4_HLEN || len > UINT16_MAX))
+		return false;
+	/* EtherType IPv4 without a tag, then RFC 791 3.1 version 4 and IHL 5 (no options). */
+	if ((ld32(rx->frame + 12) & cpu_to_be32(0xffffff00)) != cpu_to_be32(0x08004500))
+		return false;
+	/* RFC 791 3.2: neither MF nor a fragment offset; protocol TCP. Bytes 4-11: identification,
+	 * flags and offset, TTL, protocol, checksum. */
+	if ((ld64(ip + 4) & cpu_to_be64(0x00003fff00ff0000)) != cpu_to_be64(0x0000000000060000))
+		return false;
+	/* RFC 791 3.1: the total length covers the header and lies within the frame. */
+	totlen = ld_be16(ip + SF_IP4_OFF_TOTLEN);
+	if (unlikely(totlen > len - SF_ETH_HLEN || totlen < SF_IP4_HLEN))
+		return false;
+	/* RFC 791 3.1: the header checksum, over the constant 20 bytes. */
+	if (!rx->hw->ip4_ok && unlikely(!csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0))))
+		return false;
+	*rx->pkt = (struct sf_pkt){
+		.l3_off = SF_ETH_HLEN,
+		.l4_off = SF_ETH_HLEN + SF_IP4_HLEN,
+		.l3_end = (uint16_t)(SF_ETH_HLEN + totlen),
+	};
+	return classify_tcp(rx, ip, false) == SF_DROP_NONE;
+}
+
+bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+{
+	const struct rx rx = {
+		.frame = frame,
+		.hw = hw != NULL ? hw : &verify_all,
+		.pkt = pkt,
+		.seg = seg,
+		.key = key,
+	};
+
+	return classify_fast(&rx, len);
+}
+
+enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+{
+	const struct rx rx = {
+		.frame = frame,
+		.hw = hw != NULL ? hw : &verify_all,
+		.pkt = pkt,
+		.seg = seg,
+		.key = key,
+	};
+
+	if (likely(classify_fast(&rx, len)))
+		return SF_DROP_NONE;
+	return sf_net_classify_full(frame, len, hw, pkt, seg, key);
 }
 
 /* ---- accessors ---- */

@@ -92,6 +92,15 @@ static inline uint32_t cpu_to_be32(uint32_t v)
 #endif
 }
 
+static inline uint64_t cpu_to_be64(uint64_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 static inline void st_be16(uint8_t *p, uint16_t v)
 {
 	st16(p, cpu_to_be16(v));
@@ -256,5 +265,17 @@ static inline bool csum_ok64(uint64_t acc)
 {
 	return acc != 0 && acc % 0xffff == 0;
 }
+
+/*
+ * The classifier's two halves, apart, for the tests that prove they agree (sf_net_classify() runs
+ * the fast path and falls back to the full parser). sf_net_classify_full() is the full parser
+ * alone, same contract as sf_net_classify(). sf_net_classify_fast() returns true having filled
+ * @pkt, @seg and @key as the full parser would, or false having decided nothing (what it wrote
+ * is garbage): a frame it declines may be valid.
+ */
+enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+					 struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
+bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
 
 #endif /* SF_NET_PRIV_H */
