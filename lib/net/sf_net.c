@@ -30,20 +30,47 @@ const char *sf_drop_reason_name(enum sf_drop_reason r)
 
 /* ---- TCP options ---- */
 
-static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t len,
-						 struct sf_tcp_opts *out)
+/*
+ * The option lists nearly every segment carries, recognised whole (header prediction, as Linux's
+ * tcp_parse_aligned_timestamp does): RFC 7323 Appendix A's NOP NOP timestamps, on all but the
+ * SYNs of a timestamped connection, and Linux's SYN layout, which synfin's SYN and SYN-ACK share:
+ * MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). The compares cover every kind
+ * and length byte, with the values the loop below accepts for them, so a list that matches is
+ * one the loop parses to the same result; anything else goes to the loop (test_tcp_opts checks
+ * both agree on these layouts and every mutation of them).
+ */
+static inline bool tcp_opts_predicted(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
+{
+	if (len == 12 && ld32(opt) == cpu_to_be32(0x0101080a)) {
+		*out = (struct sf_tcp_opts){
+			.present = SF_OPT_TS,
+			.ts_val = ld_be32(opt + 4),
+			.ts_ecr = ld_be32(opt + 8),
+		};
+		return true;
+	}
+	if (len == 20 && (ld32(opt) & cpu_to_be32(0xffff0000)) == cpu_to_be32(0x02040000) &&
+	    ld32(opt + 4) == cpu_to_be32(0x0402080a) &&
+	    (ld32(opt + 16) & cpu_to_be32(0xffffff00)) == cpu_to_be32(0x01030300)) {
+		*out = (struct sf_tcp_opts){
+			.present = SF_OPT_MSS | SF_OPT_SACK_PERM | SF_OPT_TS | SF_OPT_WSCALE,
+			.wscale = opt[19],
+			.mss = ld_be16(opt + 2),
+			.ts_val = ld_be32(opt + 8),
+			.ts_ecr = ld_be32(opt + 12),
+		};
+		return true;
+	}
+	return false;
+}
+
+/* Any option list, one option at a time. */
+static inline enum sf_drop_reason tcp_opts_walk(const uint8_t *opt, uint32_t len,
+						struct sf_tcp_opts *out)
 {
 	uint32_t i = 0;
 
 	*out = (struct sf_tcp_opts){ 0 };
-	/* RFC 7323 Appendix A: NOP, NOP, timestamps is the layout nearly every segment of a
-	 * timestamped connection carries after the SYN; recognise it with one compare. */
-	if (len == 12 && ld32(opt) == rte_cpu_to_be_32(0x0101080a)) {
-		out->present = SF_OPT_TS;
-		out->ts_val = ld_be32(opt + 4);
-		out->ts_ecr = ld_be32(opt + 8);
-		return SF_DROP_NONE;
-	}
 	while (i < len) {
 		uint8_t kind = opt[i];
 		uint32_t olen;
@@ -118,9 +145,22 @@ static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t le
 	return SF_DROP_NONE;
 }
 
+static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t len,
+						 struct sf_tcp_opts *out)
+{
+	if (likely(tcp_opts_predicted(opt, len, out)))
+		return SF_DROP_NONE;
+	return tcp_opts_walk(opt, len, out);
+}
+
 enum sf_drop_reason sf_tcp_opts_parse(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
 {
 	return tcp_opts_parse(opt, len, out);
+}
+
+enum sf_drop_reason sf_tcp_opts_walk(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
+{
+	return tcp_opts_walk(opt, len, out);
 }
 
 /* ---- classification, layer by layer ---- */

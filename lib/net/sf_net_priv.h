@@ -278,4 +278,8 @@ enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len, con
 bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
 
+/* sf_tcp_opts_parse() without its predicted layouts: the loop alone, for the test that proves
+ * the two agree. */
+enum sf_drop_reason sf_tcp_opts_walk(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out);
+
 #endif /* SF_NET_PRIV_H */
