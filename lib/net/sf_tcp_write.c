@@ -72,9 +72,11 @@ static inline uint8_t *opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigne
 	if (likely(opts & SF_OPT_TS)) {
 		/* RFC 7323 Appendix A: timestamps (kind 8, length 10) aligned by two leading bytes,
 		 * NOP NOP, or SACK-permitted (RFC 2018 2: kind 4, length 2) when it goes too. */
-		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? 0x0402u : 0x0101u;
+		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? cpu_to_be32(0x0402080au)
+							  : cpu_to_be32(0x0101080au);
 
-		s += st_be32_sum(o, lead << 16 | 0x080au);
+		st32(o, lead);
+		s += lead;
 		s += st_be32_sum(o + 4, w->ts_val);
 		s += st_be32_sum(o + 8, w->ts_ecr);
 		o += 12;
@@ -203,12 +205,12 @@ static inline void swap_adjacent16(uint8_t *p)
 	st32(p, v >> 16 | v << 16);
 }
 
-uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
-			  uint32_t payload_sum, unsigned int csum_flags)
+static __rte_always_inline uint32_t tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, bool v6,
+					      const struct sf_tcp_wr *w, uint32_t payload_sum,
+					      unsigned int csum_flags)
 {
 	uint8_t *ip = frame + pkt->l3_off;
 	uint8_t *t = frame + pkt->l4_off;
-	bool v6 = pkt->kind == SF_PKT_TCP6;
 	uint32_t ports;
 
 	/* The answer goes back the way the segment came: our address and port become the
@@ -222,6 +224,22 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 	ports = ld32(t + SF_TCP_OFF_SPORT);
 	swap_adjacent16(t + SF_TCP_OFF_SPORT);
 	return pkt->l4_off + tcp_ip_write(ip, t, v6, ports, w, payload_sum, csum_flags);
+}
+
+/* IPv6 out of line: the IPv4 path, nearly all traffic, then needs fewer registers. */
+static __rte_noinline uint32_t tcp_reply6(uint8_t *frame, const struct sf_pkt *pkt,
+					  const struct sf_tcp_wr *w, uint32_t payload_sum,
+					  unsigned int csum_flags)
+{
+	return tcp_reply(frame, pkt, true, w, payload_sum, csum_flags);
+}
+
+uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
+			  uint32_t payload_sum, unsigned int csum_flags)
+{
+	if (pkt->kind == SF_PKT_TCP6)
+		return tcp_reply6(frame, pkt, w, payload_sum, csum_flags);
+	return tcp_reply(frame, pkt, false, w, payload_sum, csum_flags);
 }
 
 uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
