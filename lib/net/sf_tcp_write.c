@@ -242,18 +242,19 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 	return tcp_reply(frame, pkt, false, w, payload_sum, csum_flags);
 }
 
-uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
-			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
-			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
+static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, bool v6,
+					      const struct sf_flow_key *key, const struct sf_mac *src,
+					      const struct sf_mac *dst, uint16_t vlan_tci,
+					      const struct sf_tcp_wr *w, uint32_t payload_sum,
+					      unsigned int csum_flags)
 {
-	bool v6 = key->family == SF_AF_INET6;
 	uint32_t l3_off = SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0);
 	uint32_t l4_off = l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN);
 	uint32_t len = l4_off + sf_net_tcp_hdr_len(w);
 	uint8_t *ip = frame + l3_off;
 	uint8_t *t = frame + l4_off;
 
-	if (unlikely(len > room || (!v6 && key->family != SF_AF_INET)))
+	if (unlikely(len > room))
 		return 0;
 	memcpy(frame, dst->b, 6);
 	memcpy(frame + 6, src->b, 6);
@@ -274,4 +275,25 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 	st16(t + SF_TCP_OFF_DPORT, key->rport);
 	tcp_ip_write(ip, t, v6, (uint32_t)key->lport + key->rport, w, payload_sum, csum_flags);
 	return len;
+}
+
+/* IPv6 out of line, as for replies. */
+static __rte_noinline uint32_t tcp_build6(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+					  const struct sf_mac *src, const struct sf_mac *dst,
+					  uint16_t vlan_tci, const struct sf_tcp_wr *w,
+					  uint32_t payload_sum, unsigned int csum_flags)
+{
+	return tcp_build(frame, room, true, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
+}
+
+uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
+			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
+{
+	if (key->family == SF_AF_INET)
+		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, payload_sum,
+				 csum_flags);
+	if (key->family == SF_AF_INET6)
+		return tcp_build6(frame, room, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
+	return 0;
 }
