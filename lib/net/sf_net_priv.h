@@ -188,13 +188,12 @@ static inline uint64_t csum_partial64(const uint8_t *p, uint32_t len, uint64_t a
 		p += bulk;
 		len -= bulk;
 	}
-	while (len >= 32) {
+	/* The low 5 bits of @len stay as they are: the tail below reads them. */
+	for (const uint8_t *end = p + (len & ~31u); p != end; p += 32) {
 		acc = add_eac(acc, ld64(p));
 		acc = add_eac(acc, ld64(p + 8));
 		acc = add_eac(acc, ld64(p + 16));
 		acc = add_eac(acc, ld64(p + 24));
-		p += 32;
-		len -= 32;
 	}
 	/* Tail: 16, 8, 4, 2, 1 bytes, each piece starting at an even offset so word boundaries hold.
 	 * Straight tests rather than a loop: headers are short, the tail is most of them. */

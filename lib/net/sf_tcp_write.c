@@ -94,9 +94,14 @@ static inline uint8_t *opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigne
 	return o;
 }
 
-uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
+static inline uint32_t tcp_hdr_len(const struct sf_tcp_wr *w)
 {
 	return SF_TCP_HLEN + opts_len(opts_to_write(w));
+}
+
+uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
+{
+	return tcp_hdr_len(w);
 }
 
 /*
@@ -250,7 +255,7 @@ static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, boo
 {
 	uint32_t l3_off = SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0);
 	uint32_t l4_off = l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN);
-	uint32_t len = l4_off + sf_net_tcp_hdr_len(w);
+	uint32_t len = l4_off + tcp_hdr_len(w);
 	uint8_t *ip = frame + l3_off;
 	uint8_t *t = frame + l4_off;
 
