@@ -357,6 +357,13 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 	}
 }
 
+/* RFC 791 3.1: the header checksum covers the header only, without options 20 bytes (both
+ * callers have ruled options out, so the sum is fully unrolled). */
+static __rte_always_inline bool ip4_csum_ok(const struct rx *rx, const uint8_t *ip)
+{
+	return rx->hw->ip4_ok || csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0));
+}
+
 static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len)
 {
 	struct sf_pkt *pkt = rx->pkt;
@@ -383,8 +390,7 @@ static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx,
 	 * before the checksum so that the sum runs over a constant 20 bytes, fully unrolled. */
 	if (unlikely(ihl != SF_IP4_HLEN))
 		return SF_DROP_IP4_OPTIONS;
-	/* RFC 791 3.1: the header checksum covers the header only. */
-	if (!rx->hw->ip4_ok && unlikely(!csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0))))
+	if (unlikely(!ip4_csum_ok(rx, ip)))
 		return SF_DROP_IP4_CSUM;
 	/* RFC 791 3.2: MF or a fragment offset means a fragment; we do not reassemble. */
 	if (unlikely(ld16(ip + SF_IP4_OFF_FRAG) & rte_cpu_to_be_16(0x3fff)))
@@ -556,8 +562,7 @@ static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
 	totlen = ld_be16(ip + SF_IP4_OFF_TOTLEN);
 	if (unlikely(totlen > len - SF_ETH_HLEN || totlen < SF_IP4_HLEN))
 		return false;
-	/* RFC 791 3.1: the header checksum, over the constant 20 bytes. */
-	if (!rx->hw->ip4_ok && unlikely(!csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0))))
+	if (unlikely(!ip4_csum_ok(rx, ip)))
 		return false;
 	*rx->pkt = (struct sf_pkt){
 		.l3_off = SF_ETH_HLEN,
