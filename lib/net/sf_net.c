@@ -8,7 +8,8 @@
  *
  * The classifier runs once per received frame, so it is straight-line code: each layer checks
  * its lengths with one comparison before any load, every reject path is marked unlikely, and
- * checksums are summed 8 bytes at a time (sf_net_priv.h).
+ * checksums are summed 8 bytes at a time (sf_net_priv.h). Untagged IPv4 TCP, nearly all traffic,
+ * skips the layer walk (classify_fast).
  */
 #include "sf_net_priv.h"
 
@@ -29,20 +30,47 @@ const char *sf_drop_reason_name(enum sf_drop_reason r)
 
 /* ---- TCP options ---- */
 
-static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t len,
-						 struct sf_tcp_opts *out)
+/*
+ * The option lists nearly every segment carries, recognised whole (header prediction, as Linux's
+ * tcp_parse_aligned_timestamp does): RFC 7323 Appendix A's NOP NOP timestamps, on all but the
+ * SYNs of a timestamped connection, and Linux's SYN layout, which synfin's SYN and SYN-ACK share:
+ * MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). The compares cover every kind
+ * and length byte, with the values the loop below accepts for them, so a list that matches is
+ * one the loop parses to the same result; anything else goes to the loop (test_tcp_opts checks
+ * both agree on these layouts and every mutation of them).
+ */
+static inline bool tcp_opts_predicted(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
+{
+	if (len == 12 && ld32(opt) == cpu_to_be32(0x0101080a)) {
+		*out = (struct sf_tcp_opts){
+			.present = SF_OPT_TS,
+			.ts_val = ld_be32(opt + 4),
+			.ts_ecr = ld_be32(opt + 8),
+		};
+		return true;
+	}
+	if (len == 20 && (ld32(opt) & cpu_to_be32(0xffff0000)) == cpu_to_be32(0x02040000) &&
+	    ld32(opt + 4) == cpu_to_be32(0x0402080a) &&
+	    (ld32(opt + 16) & cpu_to_be32(0xffffff00)) == cpu_to_be32(0x01030300)) {
+		*out = (struct sf_tcp_opts){
+			.present = SF_OPT_MSS | SF_OPT_SACK_PERM | SF_OPT_TS | SF_OPT_WSCALE,
+			.wscale = opt[19],
+			.mss = ld_be16(opt + 2),
+			.ts_val = ld_be32(opt + 8),
+			.ts_ecr = ld_be32(opt + 12),
+		};
+		return true;
+	}
+	return false;
+}
+
+/* Any option list, one option at a time. */
+static inline enum sf_drop_reason tcp_opts_walk(const uint8_t *opt, uint32_t len,
+						struct sf_tcp_opts *out)
 {
 	uint32_t i = 0;
 
 	*out = (struct sf_tcp_opts){ 0 };
-	/* RFC 7323 Appendix A: NOP, NOP, timestamps is the layout nearly every segment of a
-	 * timestamped connection carries after the SYN; recognise it with one compare. */
-	if (len == 12 && ld32(opt) == rte_cpu_to_be_32(0x0101080a)) {
-		out->present = SF_OPT_TS;
-		out->ts_val = ld_be32(opt + 4);
-		out->ts_ecr = ld_be32(opt + 8);
-		return SF_DROP_NONE;
-	}
 	while (i < len) {
 		uint8_t kind = opt[i];
 		uint32_t olen;
@@ -117,9 +145,22 @@ static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t le
 	return SF_DROP_NONE;
 }
 
+static inline enum sf_drop_reason tcp_opts_parse(const uint8_t *opt, uint32_t len,
+						 struct sf_tcp_opts *out)
+{
+	if (likely(tcp_opts_predicted(opt, len, out)))
+		return SF_DROP_NONE;
+	return tcp_opts_walk(opt, len, out);
+}
+
 enum sf_drop_reason sf_tcp_opts_parse(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
 {
 	return tcp_opts_parse(opt, len, out);
+}
+
+enum sf_drop_reason sf_tcp_opts_walk(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
+{
+	return tcp_opts_walk(opt, len, out);
 }
 
 /* ---- classification, layer by layer ---- */
@@ -160,10 +201,10 @@ static __rte_always_inline enum sf_drop_reason classify_tcp(const struct rx *rx,
 		return SF_DROP_TCP_DOFF;
 	/* RFC 9293 3.1: the checksum covers pseudo-header, header and data. */
 	if (!rx->hw->l4_ok) {
-		uint32_t sum = v6 ? csum_ip6_pseudo_inline(ip, seglen, SF_IPPROTO_TCP)
-				  : csum_ip4_pseudo_inline(ip, seglen, SF_IPPROTO_TCP);
+		uint64_t sum = v6 ? csum_ip6_pseudo64(ip, seglen, SF_IPPROTO_TCP)
+				  : csum_ip4_pseudo64(ip, seglen, SF_IPPROTO_TCP);
 
-		if (unlikely(!csum_ok(csum_partial_inline(t, seglen, sum))))
+		if (unlikely(!csum_ok64(csum_partial64(t, seglen, sum))))
 			return SF_DROP_TCP_CSUM;
 	}
 	sport = ld16(t + SF_TCP_OFF_SPORT);
@@ -218,7 +259,7 @@ static enum sf_drop_reason classify_icmp4(const struct rx *rx)
 	if (unlikely(mlen < SF_ICMP_ECHO_HLEN))
 		return SF_DROP_ICMP_SHORT;
 	/* RFC 792: the checksum covers the whole ICMP message. NICs do not check it. */
-	if (unlikely(!csum_ok(csum_partial_inline(m, mlen, 0))))
+	if (unlikely(!csum_ok64(csum_partial64(m, mlen, 0))))
 		return SF_DROP_ICMP_CSUM;
 	/* RFC 1122 3.2.2.6: echo requests are answered; other types are not ours to act on. */
 	if (unlikely(m[0] != SF_ICMP_ECHO_REQUEST))
@@ -288,14 +329,14 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 	struct sf_pkt *pkt = rx->pkt;
 	const uint8_t *m = rx->frame + pkt->l4_off;
 	uint32_t mlen = (uint32_t)pkt->l3_end - pkt->l4_off;
-	uint32_t sum;
+	uint64_t sum;
 	enum sf_drop_reason why;
 
 	if (unlikely(mlen < SF_ICMP_ECHO_HLEN))
 		return SF_DROP_ICMP6_SHORT;
 	/* RFC 4443 2.3: the checksum covers the message and the IPv6 pseudo-header. */
-	sum = csum_partial_inline(m, mlen, csum_ip6_pseudo_inline(ip, mlen, SF_IPPROTO_ICMPV6));
-	if (unlikely(!csum_ok(sum)))
+	sum = csum_partial64(m, mlen, csum_ip6_pseudo64(ip, mlen, SF_IPPROTO_ICMPV6));
+	if (unlikely(!csum_ok64(sum)))
 		return SF_DROP_ICMP6_CSUM;
 	pkt->l4_len = (uint16_t)mlen;
 	switch (m[0]) {
@@ -314,6 +355,13 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 	default:
 		return SF_DROP_ICMP6_TYPE;
 	}
+}
+
+/* RFC 791 3.1: the header checksum covers the header only, without options 20 bytes (both
+ * callers have ruled options out, so the sum is fully unrolled). */
+static __rte_always_inline bool ip4_csum_ok(const struct rx *rx, const uint8_t *ip)
+{
+	return rx->hw->ip4_ok || csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0));
 }
 
 static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len)
@@ -342,8 +390,7 @@ static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx,
 	 * before the checksum so that the sum runs over a constant 20 bytes, fully unrolled. */
 	if (unlikely(ihl != SF_IP4_HLEN))
 		return SF_DROP_IP4_OPTIONS;
-	/* RFC 791 3.1: the header checksum covers the header only. */
-	if (!rx->hw->ip4_ok && unlikely(!csum_ok(csum_partial_inline(ip, SF_IP4_HLEN, 0))))
+	if (unlikely(!ip4_csum_ok(rx, ip)))
 		return SF_DROP_IP4_CSUM;
 	/* RFC 791 3.2: MF or a fragment offset means a fragment; we do not reassemble. */
 	if (unlikely(ld16(ip + SF_IP4_OFF_FRAG) & rte_cpu_to_be_16(0x3fff)))
@@ -436,10 +483,14 @@ static enum sf_drop_reason classify_arp(const struct rx *rx, uint32_t len)
 	return SF_DROP_NONE;
 }
 
-enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
-				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+static const struct sf_rx_csum verify_all = { .ip4_ok = false, .l4_ok = false };
+
+/* The full parser: every layer, every kind, every drop reason. Out of line, so that the fast
+ * path does not pay for its registers and stack frame. */
+__rte_noinline enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len,
+							const struct sf_rx_csum *hw, struct sf_pkt *pkt,
+							struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	static const struct sf_rx_csum verify_all = { .ip4_ok = false, .l4_ok = false };
 	const struct rx rx = {
 		.frame = frame,
 		.hw = hw != NULL ? hw : &verify_all,
@@ -480,6 +531,77 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 	default:
 		return SF_DROP_ETHERTYPE;
 	}
+}
+
+/*
+ * Fast path, header prediction as Linux's tcp_rcv_established and tcp_parse_aligned_timestamp do
+ * it: nearly every frame is untagged Ethernet, IPv4 with IHL 5 and no fragment bits, and TCP;
+ * recognise that shape with two masked compares instead of walking the layers. The TCP layer is
+ * classify_tcp() itself, the same checks as the full parser's. The fast path accepts or declines,
+ * never drops: a frame it declines, malformed or merely unusual (a tag, IP options, IPv6), goes
+ * to the full parser from its first byte, which alone picks drop reasons. Every condition here
+ * is one the full parser also requires of such a frame (tests/unit/net/test_fast.c proves they
+ * agree on every frame set, truncation and mutation).
+ */
+static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
+{
+	const uint8_t *ip = rx->frame + SF_ETH_HLEN;
+	uint32_t totlen;
+
+	/* The full parser clips frames to 64 KiB; these are not worth a fast path. */
+	if (unlikely(len < SF_ETH_HLEN + SF_IP4_HLEN || len > UINT16_MAX))
+		return false;
+	/* EtherType IPv4 without a tag, then RFC 791 3.1 version 4 and IHL 5 (no options). */
+	if ((ld32(rx->frame + 12) & cpu_to_be32(0xffffff00)) != cpu_to_be32(0x08004500))
+		return false;
+	/* RFC 791 3.2: neither MF nor a fragment offset; protocol TCP. Bytes 4-11: identification,
+	 * flags and offset, TTL, protocol, checksum. */
+	if ((ld64(ip + 4) & cpu_to_be64(0x00003fff00ff0000)) != cpu_to_be64(0x0000000000060000))
+		return false;
+	/* RFC 791 3.1: the total length covers the header and lies within the frame. */
+	totlen = ld_be16(ip + SF_IP4_OFF_TOTLEN);
+	if (unlikely(totlen > len - SF_ETH_HLEN || totlen < SF_IP4_HLEN))
+		return false;
+	if (unlikely(!ip4_csum_ok(rx, ip)))
+		return false;
+	*rx->pkt = (struct sf_pkt){
+		.l3_off = SF_ETH_HLEN,
+		.l4_off = SF_ETH_HLEN + SF_IP4_HLEN,
+		.l3_end = (uint16_t)(SF_ETH_HLEN + totlen),
+	};
+	return classify_tcp(rx, ip, false) == SF_DROP_NONE;
+}
+
+bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+{
+	const struct rx rx = {
+		.frame = frame,
+		.hw = hw != NULL ? hw : &verify_all,
+		.pkt = pkt,
+		.seg = seg,
+		.key = key,
+	};
+
+	return classify_fast(&rx, len);
+}
+
+enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
+{
+	const struct rx rx = {
+		.frame = frame,
+		.hw = hw != NULL ? hw : &verify_all,
+		.pkt = pkt,
+		.seg = seg,
+		.key = key,
+	};
+
+	/* The engine asks for the segment and the key; with both known to be there, the inlined
+	 * fast path tests for neither. */
+	if (likely(seg != NULL && key != NULL) && likely(classify_fast(&rx, len)))
+		return SF_DROP_NONE;
+	return sf_net_classify_full(frame, len, hw, pkt, seg, key);
 }
 
 /* ---- accessors ---- */

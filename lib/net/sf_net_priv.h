@@ -92,6 +92,15 @@ static inline uint32_t cpu_to_be32(uint32_t v)
 #endif
 }
 
+static inline uint64_t cpu_to_be64(uint64_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 static inline void st_be16(uint8_t *p, uint16_t v)
 {
 	st16(p, cpu_to_be16(v));
@@ -121,11 +130,17 @@ static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 	memcpy(b, tmp, n);
 }
 
-/* 64-bit add with end-around carry: one's-complement addition modulo 2^64 - 1. */
+/*
+ * 64-bit add with end-around carry: one's-complement addition modulo 2^64 - 1. The carry comes
+ * from the overflow builtin, which compiles to add and adc $0 (the compare form costs a third
+ * instruction). Adding the carry back cannot overflow: after a carry the sum is at most 2^64 - 2.
+ */
 static inline uint64_t add_eac(uint64_t acc, uint64_t v)
 {
-	acc += v;
-	return acc + (acc < v);
+	uint64_t s;
+	bool carry = __builtin_add_overflow(acc, v, &s);
+
+	return s + carry;
 }
 
 /* Fold a 64-bit one's-complement sum to 32 bits; 0xffff divides 2^32 - 1, so nothing is lost. */
@@ -159,14 +174,13 @@ static inline uint64_t csum_bulk(const uint8_t *p, uint32_t len)
 #define CSUM_BULK_MIN 128
 
 /*
- * RFC 1071 sum of @len bytes, 8 at a time with end-around carry. Each word is counted from
- * @buf's first byte whatever its address, so alignment only affects speed. A 64-bit lane holds
- * four 16-bit words whose weights 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
+ * RFC 1071 sum of @len bytes added to the 64-bit one's-complement accumulator @acc, 8 at a time
+ * with end-around carry, not folded. Each word is counted from @buf's first byte whatever its
+ * address, so alignment only affects speed. A 64-bit lane holds four 16-bit words whose weights
+ * 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
  */
-static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint32_t sum)
+static inline uint64_t csum_partial64(const uint8_t *p, uint32_t len, uint64_t acc)
 {
-	uint64_t acc = sum;
-
 	if (unlikely(len >= CSUM_BULK_MIN)) {
 		uint32_t bulk = len & ~15u;
 
@@ -174,20 +188,24 @@ static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint3
 		p += bulk;
 		len -= bulk;
 	}
-	while (len >= 32) {
+	/* The low 5 bits of @len stay as they are: the tail below reads them. */
+	for (const uint8_t *end = p + (len & ~31u); p != end; p += 32) {
 		acc = add_eac(acc, ld64(p));
 		acc = add_eac(acc, ld64(p + 8));
 		acc = add_eac(acc, ld64(p + 16));
 		acc = add_eac(acc, ld64(p + 24));
-		p += 32;
-		len -= 32;
 	}
-	while (len >= 8) {
+	/* Tail: 16, 8, 4, 2, 1 bytes, each piece starting at an even offset so word boundaries hold.
+	 * Straight tests rather than a loop: headers are short, the tail is most of them. */
+	if (len & 16) {
+		acc = add_eac(acc, ld64(p));
+		acc = add_eac(acc, ld64(p + 8));
+		p += 16;
+	}
+	if (len & 8) {
 		acc = add_eac(acc, ld64(p));
 		p += 8;
-		len -= 8;
 	}
-	/* Tail: 4, 2, 1 bytes, each piece starting at an even offset so word boundaries hold. */
 	if (len & 4) {
 		acc = add_eac(acc, ld32(p));
 		p += 4;
@@ -202,21 +220,25 @@ static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint3
 
 		acc = add_eac(acc, ld16(last));
 	}
-	return fold64(acc);
+	return acc;
 }
 
-static inline uint32_t csum_ip4_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+/* The same, folded to a 32-bit partial sum (the form sf_net.h's sums take). */
+static inline uint32_t csum_partial_inline(const uint8_t *p, uint32_t len, uint32_t sum)
 {
-	uint64_t acc;
-
-	/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
-	acc = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
-	acc += rte_cpu_to_be_16((uint16_t)l4_len);
-	acc += rte_cpu_to_be_16((uint16_t)proto);
-	return fold64(acc);
+	return fold64(csum_partial64(p, len, sum));
 }
 
-static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+/* Pseudo-header sums, unfolded: the start of an L4 sum (csum_partial64's @acc). */
+static inline uint64_t csum_ip4_pseudo64(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. Four
+	 * values of at most 32 bits: no carry out of 64 bits to wrap around. */
+	return (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST) +
+	       cpu_to_be16((uint16_t)l4_len) + cpu_to_be16((uint16_t)proto);
+}
+
+static inline uint64_t csum_ip6_pseudo64(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
 {
 	const uint8_t *a = ip + SF_IP6_OFF_SRC;
 	uint64_t acc = 0;
@@ -226,16 +248,48 @@ static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len
 	acc = add_eac(acc, ld64(a + 8));
 	acc = add_eac(acc, ld64(a + 16));
 	acc = add_eac(acc, ld64(a + 24));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)(l4_len >> 16)));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)l4_len));
-	acc = add_eac(acc, rte_cpu_to_be_16((uint16_t)proto));
-	return fold64(acc);
+	acc = add_eac(acc, cpu_to_be16((uint16_t)(l4_len >> 16)));
+	acc = add_eac(acc, cpu_to_be16((uint16_t)l4_len));
+	acc = add_eac(acc, cpu_to_be16((uint16_t)proto));
+	return acc;
 }
 
-/* True when a sum over data that includes its own checksum field checks out. */
-static inline bool csum_ok(uint32_t sum)
+static inline uint32_t csum_ip4_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
 {
-	return sf_csum_fold(sum) == 0xffff;
+	return fold64(csum_ip4_pseudo64(ip, l4_len, proto));
 }
+
+static inline uint32_t csum_ip6_pseudo_inline(const uint8_t *ip, uint32_t l4_len, uint8_t proto)
+{
+	return fold64(csum_ip6_pseudo64(ip, l4_len, proto));
+}
+
+/*
+ * True when a sum over data that includes its own checksum field checks out: it folds to 0xffff.
+ * Every step of the sum and of a fold keeps the value modulo 0xffff (2^16, 2^32 and 2^64 are all 1
+ * modulo 0xffff), and a nonzero sum never folds to 0, so that is: nonzero and divisible by 0xffff.
+ * Tested on the unfolded accumulator, the folds become one multiplication (divisibility by an odd
+ * constant, Granlund and Montgomery).
+ */
+static inline bool csum_ok64(uint64_t acc)
+{
+	return acc != 0 && acc % 0xffff == 0;
+}
+
+/*
+ * The classifier's two halves, apart, for the tests that prove they agree (sf_net_classify() runs
+ * the fast path and falls back to the full parser). sf_net_classify_full() is the full parser
+ * alone, same contract as sf_net_classify(). sf_net_classify_fast() returns true having filled
+ * @pkt, @seg and @key as the full parser would, or false having decided nothing (what it wrote
+ * is garbage): a frame it declines may be valid.
+ */
+enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+					 struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
+bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
+
+/* sf_tcp_opts_parse() without its predicted layouts: the loop alone, for the test that proves
+ * the two agree. */
+enum sf_drop_reason sf_tcp_opts_walk(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out);
 
 #endif /* SF_NET_PRIV_H */

@@ -54,40 +54,66 @@ static inline uint32_t st_be32_sum(uint8_t *p, uint32_t v)
 	return m;
 }
 
-/* Write the options of opts_len(@opts) bytes at @o; returns the partial sum of what it wrote. */
-static inline uint64_t opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned int opts)
+/*
+ * Write the options for @opts at @o and add what it wrote to @sum; returns the end of the
+ * options (opts_len(@opts) bytes on). Timestamps are tested first: all but SYN segments of a
+ * timestamped connection carry them alone.
+ */
+static inline uint8_t *opts_write(uint8_t *o, const struct sf_tcp_wr *w, unsigned int opts,
+				  uint64_t *sum)
 {
-	uint64_t sum = 0;
-	uint32_t n = 0;
+	uint64_t s = 0;
 
 	/* RFC 9293 3.2: MSS, kind 2 length 4; first, as in every stack's SYN. */
-	if (opts & SF_OPT_MSS) {
-		sum += st_be32_sum(o, 0x02040000u | w->mss);
-		n = 4;
+	if (unlikely(opts & SF_OPT_MSS)) {
+		s += st_be32_sum(o, 0x02040000u | w->mss);
+		o += 4;
 	}
-	if (opts & SF_OPT_TS) {
+	if (likely(opts & SF_OPT_TS)) {
 		/* RFC 7323 Appendix A: timestamps (kind 8, length 10) aligned by two leading bytes,
 		 * NOP NOP, or SACK-permitted (RFC 2018 2: kind 4, length 2) when it goes too. */
-		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? 0x0402u : 0x0101u;
+		uint32_t lead = (opts & SF_OPT_SACK_PERM) ? cpu_to_be32(0x0402080au)
+							  : cpu_to_be32(0x0101080au);
 
-		sum += st_be32_sum(o + n, lead << 16 | 0x080au);
-		sum += st_be32_sum(o + n + 4, w->ts_val);
-		sum += st_be32_sum(o + n + 8, w->ts_ecr);
-		n += 12;
+		st32(o, lead);
+		s += lead;
+		s += st_be32_sum(o + 4, w->ts_val);
+		s += st_be32_sum(o + 8, w->ts_ecr);
+		o += 12;
 	} else if (opts & SF_OPT_SACK_PERM) {
 		/* RFC 2018 2: SACK-permitted, kind 4 length 2, word aligned by two NOPs. */
-		sum += st_be32_sum(o + n, 0x01010402u);
-		n += 4;
+		s += st_be32_sum(o, 0x01010402u);
+		o += 4;
 	}
 	/* RFC 7323 2.2: window scale, kind 3 length 3, after one NOP. */
-	if (opts & SF_OPT_WSCALE)
-		sum += st_be32_sum(o + n, 0x01030300u | w->wscale);
-	return sum;
+	if (unlikely(opts & SF_OPT_WSCALE)) {
+		s += st_be32_sum(o, 0x01030300u | w->wscale);
+		o += 4;
+	}
+	*sum += s;
+	return o;
+}
+
+static inline uint32_t tcp_hdr_len(const struct sf_tcp_wr *w)
+{
+	return SF_TCP_HLEN + opts_len(opts_to_write(w));
 }
 
 uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
 {
-	return SF_TCP_HLEN + opts_len(opts_to_write(w));
+	return tcp_hdr_len(w);
+}
+
+/*
+ * Fold a 64-bit one's-complement sum to the 16-bit checksum to store, complemented (RFC 1071).
+ * Adding a value to itself rotated by half its width leaves the end-around-carry sum of its
+ * halves in the upper half: two such steps instead of four mask-shift-add folds.
+ */
+static inline uint16_t csum_finish(uint64_t sum)
+{
+	uint32_t s = (uint32_t)((sum + (sum >> 32 | sum << 32)) >> 32);
+
+	return (uint16_t)~((s + (s >> 16 | s << 16)) >> 16);
 }
 
 /*
@@ -95,18 +121,24 @@ uint32_t sf_net_tcp_hdr_len(const struct sf_tcp_wr *w)
  * its sequence number on, the IP header, and both checksums. @ip is the IPv4 or IPv6 header,
  * @t the TCP header right behind it, @ports the partial sum of the two ports. Returns the TCP
  * header length.
+ *
+ * Both checksums come from the words as they are stored, never from re-reading the header, and
+ * each is folded once. The TCP sum adds 32-bit words (ports, header, options, IPv4 addresses,
+ * lengths) and @payload_sum, a few dozen values of at most 32 bits: the 64-bit accumulator
+ * cannot carry out, so plain additions do.
  */
 static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v6, uint32_t ports,
 						 const struct sf_tcp_wr *w, uint32_t payload_sum,
 						 unsigned int csum_flags)
 {
-	unsigned int opts = opts_to_write(w);
-	uint32_t hlen = SF_TCP_HLEN + opts_len(opts);
-	uint32_t l4_len = hlen + w->payload_len;
 	uint64_t hsum = ports;
-	uint32_t pseudo;
+	uint64_t pseudo;
+	uint32_t hlen, l4_len;
 	uint16_t csum;
 
+	/* Options first: their length then comes from writing them, not from a second pass. */
+	hlen = (uint32_t)(opts_write(t + SF_TCP_HLEN, w, opts_to_write(w), &hsum) - t);
+	l4_len = hlen + w->payload_len;
 	hsum += st_be32_sum(t + SF_TCP_OFF_SEQ, w->seq);
 	hsum += st_be32_sum(t + SF_TCP_OFF_ACK, w->ack);
 	/* RFC 9293 3.1: data offset in 32-bit words in the high nibble, reserved bits zero; then
@@ -115,7 +147,6 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 	/* RFC 9293 3.1: the urgent pointer is only read with URG, which we never send: 0. The
 	 * checksum, 0 until it is known, adds nothing to the sum. */
 	st32(t + SF_TCP_OFF_CSUM, 0);
-	hsum += opts_write(t + SF_TCP_HLEN, w, opts);
 
 	if (v6) {
 		/* RFC 8200 3: version 6; traffic class 0 (RFC 3168 6.1.1: no ECT without ECN
@@ -126,7 +157,7 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 		ip[SF_IP6_OFF_NXT] = SF_IPPROTO_TCP;
 		/* Linux's default hop limit, as for the echo replies. */
 		ip[SF_IP6_OFF_HLIM] = 64;
-		pseudo = csum_ip6_pseudo_inline(ip, l4_len, SF_IPPROTO_TCP);
+		pseudo = fold64(csum_ip6_pseudo64(ip, l4_len, SF_IPPROTO_TCP));
 	} else {
 		uint32_t totlen = SF_IP4_HLEN + l4_len;
 		uint64_t addrs = (uint64_t)ld32(ip + SF_IP4_OFF_SRC) + ld32(ip + SF_IP4_OFF_DST);
@@ -143,22 +174,20 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 		/* RFC 791 3.1: the checksum of the whole header, unless the port computes it. */
 		csum = 0;
 		if (!(csum_flags & SF_NET_TX_CSUM_IP4))
-			csum = (uint16_t)~sf_csum_fold(fold64(h));
+			csum = csum_finish(h);
 		st16(ip + SF_IP4_OFF_CSUM, csum);
 		/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
-		pseudo = fold64(addrs + cpu_to_be16(SF_IPPROTO_TCP) + cpu_to_be16((uint16_t)l4_len));
+		pseudo = addrs + cpu_to_be16(SF_IPPROTO_TCP) + cpu_to_be16((uint16_t)l4_len);
 	}
 
 	if (csum_flags & SF_NET_TX_CSUM_TCP) {
 		/* The port sums header and payload onto the pseudo-header sum it finds in the field
 		 * and stores the complement (DPDK's RTE_MBUF_F_TX_TCP_CKSUM contract). */
-		csum = sf_csum_fold(pseudo);
+		csum = (uint16_t)~csum_finish(pseudo);
 	} else {
 		/* RFC 9293 3.1: pseudo-header, header, payload. The header length is a multiple of 4,
 		 * so the payload's own sum chains after it (sf_net.h, partial sums). */
-		uint64_t sum = hsum + pseudo + payload_sum;
-
-		csum = (uint16_t)~sf_csum_fold(fold64(sum));
+		csum = csum_finish(hsum + pseudo + payload_sum);
 	}
 	st16(t + SF_TCP_OFF_CSUM, csum);
 	return hlen;
@@ -181,12 +210,12 @@ static inline void swap_adjacent16(uint8_t *p)
 	st32(p, v >> 16 | v << 16);
 }
 
-uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
-			  uint32_t payload_sum, unsigned int csum_flags)
+static __rte_always_inline uint32_t tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, bool v6,
+					      const struct sf_tcp_wr *w, uint32_t payload_sum,
+					      unsigned int csum_flags)
 {
 	uint8_t *ip = frame + pkt->l3_off;
 	uint8_t *t = frame + pkt->l4_off;
-	bool v6 = pkt->kind == SF_PKT_TCP6;
 	uint32_t ports;
 
 	/* The answer goes back the way the segment came: our address and port become the
@@ -202,18 +231,35 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 	return pkt->l4_off + tcp_ip_write(ip, t, v6, ports, w, payload_sum, csum_flags);
 }
 
-uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
-			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
-			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
+/* IPv6 out of line: the IPv4 path, nearly all traffic, then needs fewer registers. */
+static __rte_noinline uint32_t tcp_reply6(uint8_t *frame, const struct sf_pkt *pkt,
+					  const struct sf_tcp_wr *w, uint32_t payload_sum,
+					  unsigned int csum_flags)
 {
-	bool v6 = key->family == SF_AF_INET6;
+	return tcp_reply(frame, pkt, true, w, payload_sum, csum_flags);
+}
+
+uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
+			  uint32_t payload_sum, unsigned int csum_flags)
+{
+	if (pkt->kind == SF_PKT_TCP6)
+		return tcp_reply6(frame, pkt, w, payload_sum, csum_flags);
+	return tcp_reply(frame, pkt, false, w, payload_sum, csum_flags);
+}
+
+static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, bool v6,
+					      const struct sf_flow_key *key, const struct sf_mac *src,
+					      const struct sf_mac *dst, uint16_t vlan_tci,
+					      const struct sf_tcp_wr *w, uint32_t payload_sum,
+					      unsigned int csum_flags)
+{
 	uint32_t l3_off = SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0);
 	uint32_t l4_off = l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN);
-	uint32_t len = l4_off + sf_net_tcp_hdr_len(w);
+	uint32_t len = l4_off + tcp_hdr_len(w);
 	uint8_t *ip = frame + l3_off;
 	uint8_t *t = frame + l4_off;
 
-	if (unlikely(len > room || (!v6 && key->family != SF_AF_INET)))
+	if (unlikely(len > room))
 		return 0;
 	memcpy(frame, dst->b, 6);
 	memcpy(frame + 6, src->b, 6);
@@ -234,4 +280,25 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 	st16(t + SF_TCP_OFF_DPORT, key->rport);
 	tcp_ip_write(ip, t, v6, (uint32_t)key->lport + key->rport, w, payload_sum, csum_flags);
 	return len;
+}
+
+/* IPv6 out of line, as for replies. */
+static __rte_noinline uint32_t tcp_build6(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+					  const struct sf_mac *src, const struct sf_mac *dst,
+					  uint16_t vlan_tci, const struct sf_tcp_wr *w,
+					  uint32_t payload_sum, unsigned int csum_flags)
+{
+	return tcp_build(frame, room, true, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
+}
+
+uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
+			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
+{
+	if (key->family == SF_AF_INET)
+		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, payload_sum,
+				 csum_flags);
+	if (key->family == SF_AF_INET6)
+		return tcp_build6(frame, room, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
+	return 0;
 }

@@ -45,6 +45,7 @@
 	X(IP6_PROTO, ip6_udp)                                                                       \
 	X(ICMP_SHORT, icmp_7_bytes)                                                                 \
 	X(ICMP_CSUM, icmp_data_bit_flipped)                                                         \
+	X(ICMP_CSUM, icmp_all_zero)                                                                 \
 	X(ICMP_TYPE, icmp_echo_reply)                                                               \
 	X(ICMP6_SHORT, icmp6_7_bytes)                                                               \
 	X(ICMP6_CSUM, icmp6_data_bit_flipped)                                                       \
@@ -273,6 +274,14 @@ static void case_icmp_data_bit_flipped(struct frame *f)
 {
 	build_icmp4_echo(f, 8, false);
 	f->b[f->l4 + 8] ^= 0x10;
+}
+
+/* RFC 1071: an all-zero message sums to +0, not to -0 (0xffff) as a correctly summed one does;
+ * both are 0 modulo 0xffff, so the verifier must tell them apart. */
+static void case_icmp_all_zero(struct frame *f)
+{
+	build_icmp4_echo(f, 0, false);
+	memset(f->b + f->l4, 0, 8);
 }
 
 static void case_icmp_echo_reply(struct frame *f)

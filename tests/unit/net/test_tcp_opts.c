@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "frames.h"
+#include "sf_net_priv.h"
 
 static struct sf_tcp_opts o;
 
@@ -280,6 +281,83 @@ static void error_after_valid_options_still_rejects(void **state)
 	assert_int_equal(PARSE(2, 4, 0x05, 0xb4, 4, 2, 3, 0), SF_DROP_TCP_OPT_LEN);
 }
 
+/* Both parses of @len bytes at @p, from heap copies of exactly that length, must agree. */
+static void expect_walk_agrees(const uint8_t *p, uint32_t len)
+{
+	uint8_t *exact = malloc(len ? len : 1);
+	struct sf_tcp_opts a, b;
+	enum sf_drop_reason ra, rb;
+
+	assert_non_null(exact);
+	if (len)
+		memcpy(exact, p, len);
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	ra = sf_tcp_opts_parse(exact, len, &a);
+	rb = sf_tcp_opts_walk(exact, len, &b);
+	free(exact);
+	assert_int_equal(ra, rb);
+	if (ra != SF_DROP_NONE)
+		return;
+	assert_int_equal(a.present, b.present);
+	assert_int_equal(a.wscale, b.wscale);
+	assert_int_equal(a.sack_blocks, b.sack_blocks);
+	assert_int_equal(a.unknown, b.unknown);
+	assert_int_equal(a.mss, b.mss);
+	assert_int_equal(a.ts_val, b.ts_val);
+	assert_int_equal(a.ts_ecr, b.ts_ecr);
+	assert_memory_equal(a.sack, b.sack, sizeof(a.sack));
+}
+
+/*
+ * The layouts sf_tcp_opts_parse() recognises whole (NOP NOP TS, Linux's SYN) against the
+ * option-by-option walk: as they are, with every byte set to every value (lengths of 9 or 11,
+ * other kinds, EOL, NOP in the middle), and cut or grown by a byte.
+ */
+static void predicted_layouts_agree_with_the_walk(void **state)
+{
+	static const uint8_t nop_nop_ts[12] = { 1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
+	const uint8_t *layouts[2] = { nop_nop_ts, LINUX_SYN_OPTS };
+	const uint32_t lens[2] = { sizeof(nop_nop_ts), sizeof(LINUX_SYN_OPTS) };
+
+	(void)state;
+	for (int l = 0; l < 2; l++) {
+		uint8_t b[SF_TCP_OPT_MAX] = { 0 };
+
+		memcpy(b, layouts[l], lens[l]);
+		expect_walk_agrees(b, lens[l]);
+		expect_walk_agrees(b, lens[l] - 1);
+		expect_walk_agrees(b, lens[l] + 1);
+		for (uint32_t at = 0; at < lens[l]; at++) {
+			for (unsigned int v = 0; v < 256; v++) {
+				memcpy(b, layouts[l], lens[l]);
+				b[at] = (uint8_t)v;
+				expect_walk_agrees(b, lens[l]);
+			}
+		}
+	}
+}
+
+/* Random lists of every length, mostly small kinds and lengths so that options chain. */
+static void random_lists_agree_with_the_walk(void **state)
+{
+	uint64_t seed = 0x0b76, rng = seed;
+
+	(void)state;
+	print_message("seed 0x%llx\n", (unsigned long long)seed);
+	for (int n = 0; n < 50000; n++) {
+		uint8_t b[SF_TCP_OPT_MAX];
+		uint32_t len = (uint32_t)(rng_next(&rng) % (SF_TCP_OPT_MAX + 1));
+
+		for (uint32_t j = 0; j < len; j++) {
+			uint64_t r = rng_next(&rng);
+
+			b[j] = (uint8_t)(r % 4 ? r % 12 : r >> 8);
+		}
+		expect_walk_agrees(b, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +390,8 @@ int main(void)
 		cmocka_unit_test(sack_with_5_blocks_is_rejected),
 		cmocka_unit_test(later_duplicate_overwrites_earlier),
 		cmocka_unit_test(error_after_valid_options_still_rejects),
+		cmocka_unit_test(predicted_layouts_agree_with_the_walk),
+		cmocka_unit_test(random_lists_agree_with_the_walk),
 	};
 
 	return cmocka_run_group_tests_name("net_tcp_opts", tests, NULL, NULL);
