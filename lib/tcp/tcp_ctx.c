@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/tcp: configuration, the per-lcore context, counters, and the small pieces every other
- * file of the state machine shares (the state setter, TCB initialisation, SYN options).
+ * file of the state machine shares (TCB initialisation, SYN options; the state setter, the
+ * timer and the RTT estimator are inline in tcp_priv.h).
  *
  * Reading list for the whole module:
  *   RFC 9293  Transmission Control Protocol (the state machine, 3.10 event processing)
@@ -79,14 +80,6 @@ int sf_tcp_ctx_init(struct sf_tcp_ctx *ctx, const struct sf_tcp_config *cfg)
 	sf_tcp_secret_init(&ctx->secret);
 	sf_syncookie_keys_init(&ctx->cookies);
 	return 0;
-}
-
-void tcp_set_state(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, enum sf_tcp_state to)
-{
-	/* state[CLOSED] is a sink: pooled TCBs are not counted, so it means nothing */
-	ctx->stats.state[tcb->state]--;
-	ctx->stats.state[to]++;
-	tcb->state = (uint8_t)to;
 }
 
 void tcp_to_closed(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, uint16_t ev)
