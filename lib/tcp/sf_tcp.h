@@ -358,7 +358,7 @@ struct sf_tcp_out {
 	uint8_t nseg;        /**< segments in seg[] */
 	uint8_t timer;       /**< enum sf_tcp_timer_op */
 	uint8_t more;        /**< seg[] was full: call sf_tcp_output() again after sending */
-	uint8_t pad;
+	uint8_t restart;     /**< lib/tcp's own: sf_tcp_input() asks the round's output to restart the RTO */
 	uint16_t events;     /**< SF_TCP_EV_* */
 	uint16_t rx_skip;    /**< EV_DATA: bytes at the start of the payload already received */
 	uint16_t rx_len;     /**< EV_DATA: new in-order bytes */
@@ -367,12 +367,13 @@ struct sf_tcp_out {
 	struct sf_tcp_out_seg seg[SF_TCP_OUT_SEGS];
 };
 
-/** Clear @p out (only nseg, timer, more and events need it). */
+/** Clear @p out (only nseg, timer, more, restart and events need it). */
 static inline void sf_tcp_out_init(struct sf_tcp_out *out)
 {
 	out->nseg = 0;
 	out->timer = SF_TCP_TIMER_KEEP;
 	out->more = 0;
+	out->restart = 0;
 	out->events = 0;
 	out->rx_skip = 0;
 	out->rx_len = 0;
@@ -424,7 +425,8 @@ bool sf_tcp_closed_input(struct sf_tcp_ctx *ctx, const struct sf_tcp_seg *seg, s
 /**
  * Process one segment for @p tcb (any state but CLOSED): RFC 9293 3.10.7 with RFC 5961, 7323
  * and 1337. Immediate replies (RST, SYN-ACK) are in @p out; an owed ACK is only recorded, for
- * sf_tcp_output() to piggyback. Starts the round.
+ * sf_tcp_output() to piggyback, and the timer is left to it too (one reconciliation per round):
+ * unless the TCB is CLOSED, the round must end with sf_tcp_output(). Starts the round.
  */
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out);

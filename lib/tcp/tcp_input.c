@@ -210,7 +210,6 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 {
 	uint8_t fl = seg->flags;
 	struct sf_syncookie_opts co;
-	bool restart;
 
 	/* first: an incoming RST is ignored */
 	if (fl & SF_TCP_RST) {
@@ -230,8 +229,7 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 				tcp_cookie_open(ctx, tcb, key, seg, &co);
 				out->events |= SF_TCP_EV_NEW;
 				/* the ACK completes the handshake, and its data or FIN count */
-				restart = tcp_input_sync(ctx, tcb, seg, now_us, out);
-				tcp_timer_sync(ctx, tcb, out, restart);
+				out->restart = tcp_input_sync(ctx, tcb, seg, now_us, out); /* timer: the output */
 				return SF_TCP_LISTEN_NEW;
 			}
 			/*
@@ -273,7 +271,8 @@ enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const str
 
 /* ---- SYN-SENT ---- */
 
-static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+/** RFC 9293 3.10.7.3. Returns "restart the RTO" (our SYN is acknowledged: see tcp_ack()). */
+static bool tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 			       const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
 	uint8_t fl = seg->flags;
@@ -282,10 +281,10 @@ static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 	if ((fl & SF_TCP_ACK) && (sf_seq_leq(seg->ack, tcb->iss) || sf_seq_gt(seg->ack, tcb->snd_max))) {
 		if (fl & SF_TCP_RST) {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_IGNORED]++;
-			return;
+			return false;
 		}
 		tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
-		return;
+		return false;
 	}
 	/* second: a RST counts only with an acceptable ACK (RFC 5961 3.2, RFC 9293 3.10.7.3) */
 	if (fl & SF_TCP_RST) {
@@ -295,12 +294,12 @@ static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 		} else {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_IGNORED]++;
 		}
-		return;
+		return false;
 	}
 	/* fourth: without SYN there is nothing to do */
 	if (!(fl & SF_TCP_SYN)) {
 		ctx->stats.drop[SF_TCP_DROP_SYN_SENT]++;
-		return;
+		return false;
 	}
 	tcb->rcv_nxt = seg->seq + 1; /* RCV.NXT <- SEG.SEQ + 1, IRS <- SEG.SEQ */
 	tcp_syn_options(ctx, tcb, key, seg);
@@ -314,11 +313,12 @@ static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 		tcp_established(ctx, tcb, out);
 		tcb->retries = 0;
 		tcb->flags |= SF_TCB_ACK_NOW;
-	} else {
-		/* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
-		tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
-		tcb->snd_nxt = tcb->iss;
+		return true;
 	}
+	/* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
+	tcb->snd_nxt = tcb->iss;
+	return false;
 }
 
 /* ---- SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK ---- */
@@ -339,7 +339,12 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
 		tcb->cwnd = TCP_CWND_MAX;
 }
 
-/** An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Returns "restart the RTO". */
+/**
+ * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Returns "restart the RTO":
+ * true whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
+ * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
+ * a timer the output still wants runs from now either way (tcp_timer_sync, once per round).
+ */
 static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
 		    struct sf_tcp_out *out)
 {
@@ -356,8 +361,7 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		tcb->retries = 0;
 		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 		tcp_cwnd_on_ack(tcb, acked);
-		/* RFC 6298 5.2: all acknowledged: stop the timer; 5.3: else restart it */
-		restart = tcb->snd_una != tcb->snd_max;
+		restart = true;
 		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1)
 			out->events |= SF_TCP_EV_ALL_ACKED;
 	}
@@ -583,7 +587,7 @@ void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_fl
 		tcp_listen_segment(ctx, key, seg, now_us, tcb, false, out);
 		return;
 	case SF_TCP_SYN_SENT:
-		tcp_input_syn_sent(ctx, tcb, key, seg, now_us, out);
+		restart = tcp_input_syn_sent(ctx, tcb, key, seg, now_us, out);
 		break;
 	case SF_TCP_TIME_WAIT:
 		restart = tcp_input_time_wait(ctx, tcb, seg, now_us, out);
@@ -592,5 +596,5 @@ void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_fl
 		restart = tcp_input_sync(ctx, tcb, seg, now_us, out);
 		break;
 	}
-	tcp_timer_sync(ctx, tcb, out, restart);
+	out->restart = restart; /* the round's sf_tcp_output() reconciles the timer, once */
 }

@@ -174,7 +174,8 @@ void tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, str
 	if (out->nseg != first)
 		tcb->flags &= (uint8_t)~(SF_TCB_ACK_NOW | SF_TCB_ACK_DELAYED); /* every segment carries it */
 timer:
-	tcp_timer_sync(ctx, tcb, out, false);
+	tcp_timer_sync(ctx, tcb, out, out->restart);
+	out->restart = 0;
 }
 
 void sf_tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, struct sf_tcp_out *out)

@@ -184,12 +184,15 @@ static inline uint32_t tcp_timer_delay(const struct sf_tcp_ctx *ctx, const struc
 	}
 }
 
-/** Bring the timer in line with what the TCB now needs; @p restart re-arms even an unchanged kind. */
+/**
+ * Bring the timer in line with what the TCB now needs. @p restart re-arms an unchanged RTO (RFC
+ * 6298 5.1-5.3: the ACK moved SND.UNA) or 2MSL (the peer's FIN again); other kinds keep running.
+ */
 static inline void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool restart)
 {
 	enum sf_tcp_timer_kind want = tcp_timer_want(ctx, tcb);
 
-	if (want == tcb->timer_kind && !restart)
+	if (want == tcb->timer_kind && !(restart && (want == SF_TCP_TK_RTO || want == SF_TCP_TK_TIME_WAIT)))
 		return;
 	if (want == SF_TCP_TK_NONE) {
 		if (tcb->timer_kind != SF_TCP_TK_NONE)
