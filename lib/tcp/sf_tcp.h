@@ -397,7 +397,7 @@ void sf_tcp_listen(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb);
 enum sf_tcp_listen_verdict {
 	SF_TCP_LISTEN_DROP = 0, /**< nothing to send */
 	SF_TCP_LISTEN_REPLY,    /**< send out.seg[0] (a RST or a cookie SYN-ACK); no TCB used */
-	SF_TCP_LISTEN_NEW,      /**< @p tcb holds a new connection: insert it under the key */
+	SF_TCP_LISTEN_NEW,      /**< @p tcb holds a new connection: insert it, then sf_tcp_output() */
 };
 
 /**
@@ -406,9 +406,11 @@ enum sf_tcp_listen_verdict {
  * a connection in @p tcb (then processed as in SYN-RECEIVED, so data or FIN on that ACK count)
  * and an invalid one is dropped (it may be a later segment of a cookie connection that overtook
  * the first); with no cookie out, RST (RFC 9293 3.10.7.2).
- * SYN: a connection in SYN-RECEIVED in @p tcb with a SYN-ACK, or a cookie SYN-ACK when @p tcb is
+ * SYN: a connection in SYN-RECEIVED in @p tcb (its SYN-ACK and timer come from the round's
+ * sf_tcp_output(), like every segment a TCB sends), or a cookie SYN-ACK when @p tcb is
  * NULL (pool empty) or the cookie mode is ALWAYS. @p tcb may be NULL; it is used only for
- * SF_TCP_LISTEN_NEW. Starts the round (clears @p out).
+ * SF_TCP_LISTEN_NEW, after which the round must end with sf_tcp_output(). Starts the round
+ * (clears @p out).
  */
 enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const struct sf_flow_key *key,
 					       const struct sf_tcp_seg *seg, uint64_t now_us,

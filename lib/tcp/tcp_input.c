@@ -124,7 +124,7 @@ static void tcp_passive_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const s
 	tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
 	ctx->stats.opened_passive++;
 	out->events |= SF_TCP_EV_NEW;
-	tcp_output(ctx, tcb, now_us, out, false); /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	/* the round's sf_tcp_output() sends <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and arms the RTO */
 }
 
 /** The MSS a SYN announces, or the default of its family (RFC 9293 3.7.1). */
