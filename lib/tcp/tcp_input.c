@@ -81,9 +81,9 @@ static inline void tcp_window_set(struct sf_tcb *tcb, uint32_t wnd, uint32_t seq
 		tcb->max_snd_wnd = wnd;
 }
 
-/** An RTT sample from the ACK of @p seg: the echoed timestamp, else the one timed segment. */
-static void tcp_rtt_on_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
-			   uint64_t now_us)
+/** An RTT sample from the ACK of @p seg: the echoed timestamp, else the one timed segment (inline: per ACK). */
+static inline __attribute__((always_inline)) void
+tcp_rtt_on_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us)
 {
 	uint32_t now_ms = tcp_ms(now_us);
 	bool timed = (tcb->flags & SF_TCB_RTT_TIMING) && sf_seq_geq(seg->ack, tcb->rtt_seq);
@@ -200,7 +200,7 @@ static void tcp_cookie_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const st
 	ctx->stats.opened_cookie++;
 }
 
-static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out);
 
 /** RFC 9293 3.10.7.2, for a LISTEN TCB and for the table-level listener (with cookies). */
@@ -229,7 +229,7 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 				tcp_cookie_open(ctx, tcb, key, seg, &co);
 				out->events |= SF_TCP_EV_NEW;
 				/* the ACK completes the handshake, and its data or FIN count */
-				out->restart = tcp_input_sync(ctx, tcb, seg, now_us, out); /* timer: the output */
+				tcp_input_sync(ctx, tcb, seg, now_us, out); /* the timer: the round's output */
 				return SF_TCP_LISTEN_NEW;
 			}
 			/*
@@ -271,8 +271,8 @@ enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const str
 
 /* ---- SYN-SENT ---- */
 
-/** RFC 9293 3.10.7.3. Returns "restart the RTO" (our SYN is acknowledged: see tcp_ack()). */
-static bool tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+/** RFC 9293 3.10.7.3. Our SYN acknowledged restarts the RTO (out->restart, see tcp_ack()). */
+static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 			       const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
 	uint8_t fl = seg->flags;
@@ -281,10 +281,10 @@ static bool tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 	if ((fl & SF_TCP_ACK) && (sf_seq_leq(seg->ack, tcb->iss) || sf_seq_gt(seg->ack, tcb->snd_max))) {
 		if (fl & SF_TCP_RST) {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_IGNORED]++;
-			return false;
+			return;
 		}
 		tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
-		return false;
+		return;
 	}
 	/* second: a RST counts only with an acceptable ACK (RFC 5961 3.2, RFC 9293 3.10.7.3) */
 	if (fl & SF_TCP_RST) {
@@ -294,12 +294,12 @@ static bool tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 		} else {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_IGNORED]++;
 		}
-		return false;
+		return;
 	}
 	/* fourth: without SYN there is nothing to do */
 	if (!(fl & SF_TCP_SYN)) {
 		ctx->stats.drop[SF_TCP_DROP_SYN_SENT]++;
-		return false;
+		return;
 	}
 	tcb->rcv_nxt = seg->seq + 1; /* RCV.NXT <- SEG.SEQ + 1, IRS <- SEG.SEQ */
 	tcp_syn_options(ctx, tcb, key, seg);
@@ -313,12 +313,12 @@ static bool tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 		tcp_established(ctx, tcb, out);
 		tcb->retries = 0;
 		tcb->flags |= SF_TCB_ACK_NOW;
-		return true;
+		out->restart = 1; /* see tcp_ack() */
+		return;
 	}
 	/* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
 	tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
 	tcb->snd_nxt = tcb->iss;
-	return false;
 }
 
 /* ---- SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK ---- */
@@ -340,16 +340,15 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
 }
 
 /**
- * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Returns "restart the RTO":
- * true whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
+ * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Sets out->restart, "restart the
+ * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
  * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
  * a timer the output still wants runs from now either way (tcp_timer_sync, once per round).
  */
-static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
 		    struct sf_tcp_out *out)
 {
 	uint32_t ack = seg->ack;
-	bool restart = false;
 
 	if (sf_seq_gt(ack, tcb->snd_una)) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT: SND.UNA <- SEG.ACK */
@@ -361,7 +360,7 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		tcb->retries = 0;
 		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 		tcp_cwnd_on_ack(tcb, acked);
-		restart = true;
+		out->restart = 1;
 		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1)
 			out->events |= SF_TCP_EV_ALL_ACKED;
 	}
@@ -369,7 +368,6 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 	if (sf_seq_geq(ack, tcb->snd_una) &&
 	    (sf_seq_lt(tcb->snd_wl1, seg->seq) || (tcb->snd_wl1 == seg->seq && sf_seq_leq(tcb->snd_wl2, ack))))
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, ack); /* RFC 7323 2.3 */
-	return restart;
 }
 
 /** RFC 9293 3.10.7.4 seventh and eighth: segment text and FIN. */
@@ -435,14 +433,13 @@ static void tcp_text_fin(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struc
 	}
 }
 
-/** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK. Returns "restart the RTO". */
-static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+/** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK (out->restart: see tcp_ack()). */
+static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tcp_seg view;
 	uint8_t fl = seg->flags;
 	bool ts = (tcb->flags & SF_TCB_TS_OK) && (seg->opts.present & SF_OPT_TS);
-	bool restart;
 
 	if (unlikely(tcb->state == SF_TCP_SYN_RECEIVED && (fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN &&
 		     seg->seq + 1 == tcb->rcv_nxt)) {
@@ -453,7 +450,7 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcb->snd_nxt = tcb->iss;
 			tcb->flags &= (uint8_t)~SF_TCB_RTT_TIMING; /* Karn: now ambiguous */
 			ctx->stats.retrans[SF_TCP_RETRANS_SYN_ACK]++;
-			return false;
+			return;
 		}
 		if (seg->ack == tcb->snd_max) {
 			/* simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK; its SYN is in
@@ -469,18 +466,18 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 	if (ts && !(fl & SF_TCP_RST) && sf_seq_lt(seg->opts.ts_val, tcb->ts_recent)) {
 		ctx->stats.drop[SF_TCP_DROP_PAWS]++;
 		tcb->flags |= SF_TCB_ACK_NOW;
-		return false;
+		return;
 	}
 	/* first: the sequence number (RFC 9293 3.10.7.4) */
 	if (!tcp_seq_acceptable(tcb->rcv_nxt, ctx->wnd_bytes[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0], seg->seq,
 				tcp_seg_len(seg))) {
 		if (fl & SF_TCP_RST) {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_OUT_OF_WINDOW]++; /* RFC 5961 3.2: silently */
-			return false;
+			return;
 		}
 		ctx->stats.drop[SF_TCP_DROP_OUT_OF_WINDOW]++; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 		tcb->flags |= SF_TCB_ACK_NOW;
-		return false;
+		return;
 	}
 	/* second: RST (RFC 5961 3.2): exactly RCV.NXT resets, elsewhere in window challenges */
 	if (fl & SF_TCP_RST) {
@@ -491,18 +488,18 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			ctx->stats.rst_rx[SF_TCP_RST_RX_CHALLENGED]++;
 			tcp_challenge_ack(ctx, tcb, now_us);
 		}
-		return false;
+		return;
 	}
 	/* fourth: SYN in a synchronized state (RFC 5961 4.2): challenge ACK, drop */
 	if (fl & SF_TCP_SYN) {
 		ctx->stats.drop[SF_TCP_DROP_SYN]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
 	/* fifth: the ACK bit off: drop */
 	if (!(fl & SF_TCP_ACK)) {
 		ctx->stats.drop[SF_TCP_DROP_NO_ACK]++;
-		return false;
+		return;
 	}
 	/* RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent */
 	if (ts && sf_seq_leq(seg->seq, tcb->rcv_nxt) && sf_seq_geq(seg->opts.ts_val, tcb->ts_recent))
@@ -511,7 +508,7 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT completes the handshake */
 		if (!(sf_seq_lt(tcb->snd_una, seg->ack) && sf_seq_leq(seg->ack, tcb->snd_max))) {
 			tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
-			return false;
+			return;
 		}
 		tcp_established(ctx, tcb, out);
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, seg->ack);
@@ -520,15 +517,15 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		/* RFC 9293 3.10.7.4: acknowledges something not yet sent: ACK, drop (RFC 5961 5.2) */
 		ctx->stats.drop[SF_TCP_DROP_ACK_UNSENT]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
 	if (sf_seq_lt(seg->ack, tcb->snd_una - tcb->max_snd_wnd)) {
 		/* RFC 5961 5.2: older than SND.UNA - MAX.SND.WND: ACK, drop */
 		ctx->stats.drop[SF_TCP_DROP_ACK_OLD]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
-	restart = tcp_ack(ctx, tcb, seg, now_us, out);
+	tcp_ack(ctx, tcb, seg, now_us, out);
 	switch (tcb->state) {
 	case SF_TCP_FIN_WAIT_1:
 		/* our FIN acknowledged: FIN-WAIT-2 */
@@ -541,22 +538,22 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcp_set_state(ctx, tcb, SF_TCP_TIME_WAIT);
 			out->events |= SF_TCP_EV_TIME_WAIT;
 		}
-		return restart;
+		return;
 	case SF_TCP_LAST_ACK:
 		/* our FIN acknowledged: delete the TCB */
 		if (tcp_fin_acked(tcb))
 			tcp_to_closed(ctx, tcb, out, 0);
-		return restart;
+		return;
 	default:
 		break;
 	}
 	tcp_text_fin(ctx, tcb, seg, out);
-	return restart;
+	return;
 }
 
 /* ---- TIME-WAIT, as a TCB ---- */
 
-static bool tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+static void tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 				uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tw_state tw;
@@ -568,16 +565,16 @@ static bool tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, cons
 	tcb->ts_recent = tw.ts_recent;
 	if (v == SF_TCP_TW_REOPEN) {
 		tcp_to_closed(ctx, tcb, out, SF_TCP_EV_REDISPATCH);
-		return false;
+		return;
 	}
-	return v == SF_TCP_TW_ACK_RESTART;
+	out->restart = v == SF_TCP_TW_ACK_RESTART; /* 2MSL again */
 }
 
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
-	bool restart = false;
-
+	/* each branch ends in a tail call; out->restart tells the round's sf_tcp_output() whether an
+	 * unchanged RTO (or 2MSL) restarts: it reconciles the timer, once per round */
 	sf_tcp_out_init(out);
 	switch (tcb->state) {
 	case SF_TCP_CLOSED:
@@ -587,14 +584,13 @@ void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_fl
 		tcp_listen_segment(ctx, key, seg, now_us, tcb, false, out);
 		return;
 	case SF_TCP_SYN_SENT:
-		restart = tcp_input_syn_sent(ctx, tcb, key, seg, now_us, out);
-		break;
+		tcp_input_syn_sent(ctx, tcb, key, seg, now_us, out);
+		return;
 	case SF_TCP_TIME_WAIT:
-		restart = tcp_input_time_wait(ctx, tcb, seg, now_us, out);
-		break;
+		tcp_input_time_wait(ctx, tcb, seg, now_us, out);
+		return;
 	default:
-		restart = tcp_input_sync(ctx, tcb, seg, now_us, out);
-		break;
+		tcp_input_sync(ctx, tcb, seg, now_us, out);
+		return;
 	}
-	out->restart = restart; /* the round's sf_tcp_output() reconciles the timer, once */
 }
