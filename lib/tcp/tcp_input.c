@@ -272,7 +272,7 @@ enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const str
 /* ---- SYN-SENT ---- */
 
 /** RFC 9293 3.10.7.3. Our SYN acknowledged restarts the RTO (out->restart, see tcp_ack()). */
-static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+static __attribute__((noinline)) void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 			       const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
 	uint8_t fl = seg->flags;
@@ -468,8 +468,10 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		tcb->flags |= SF_TCB_ACK_NOW;
 		return;
 	}
-	/* first: the sequence number (RFC 9293 3.10.7.4) */
-	if (!tcp_seq_acceptable(tcb->rcv_nxt, ctx->wnd_bytes[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0], seg->seq,
+	/* first: the sequence number (RFC 9293 3.10.7.4); SEG.SEQ = RCV.NXT, the common case, is
+	 * acceptable whatever the length, as our window is never zero (sf_tcp_ctx_init) */
+	if (seg->seq != tcb->rcv_nxt &&
+	    !tcp_seq_acceptable(tcb->rcv_nxt, ctx->wnd_bytes[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0], seg->seq,
 				tcp_seg_len(seg))) {
 		if (fl & SF_TCP_RST) {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_OUT_OF_WINDOW]++; /* RFC 5961 3.2: silently */
@@ -501,8 +503,8 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		ctx->stats.drop[SF_TCP_DROP_NO_ACK]++;
 		return;
 	}
-	/* RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent */
-	if (ts && sf_seq_leq(seg->seq, tcb->rcv_nxt) && sf_seq_geq(seg->opts.ts_val, tcb->ts_recent))
+	/* RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent (not older: PAWS above) */
+	if (ts && sf_seq_leq(seg->seq, tcb->rcv_nxt))
 		tcb->ts_recent = seg->opts.ts_val;
 	if (tcb->state == SF_TCP_SYN_RECEIVED) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT completes the handshake */
@@ -553,7 +555,7 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 
 /* ---- TIME-WAIT, as a TCB ---- */
 
-static void tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+static __attribute__((noinline)) void tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 				uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tw_state tw;
@@ -573,7 +575,7 @@ static void tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, cons
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
-	/* each branch ends in a tail call; out->restart tells the round's sf_tcp_output() whether an
+	/* each branch ends in a tail call (the branches are kept out of line for it); out->restart tells the round's sf_tcp_output() whether an
 	 * unchanged RTO (or 2MSL) restarts: it reconciles the timer, once per round */
 	sf_tcp_out_init(out);
 	switch (tcb->state) {
