@@ -384,7 +384,8 @@ static inline void sf_tcp_out_init(struct sf_tcp_out *out)
 
 /**
  * Active open (RFC 9293 3.10.1): @p tcb (from the pool, any content) starts in SYN-SENT with an
- * RFC 6528 ISN for @p key; @p out gets the SYN with our options and an RTO timer.
+ * RFC 6528 ISN for @p key. Starts the round, which must end with sf_tcp_output(): it sends the
+ * SYN with our options and arms the RTO, like every segment a TCB sends.
  * Data queued with sf_tcp_send() before ESTABLISHED goes out with or after the final ACK.
  */
 void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,

@@ -199,7 +199,7 @@ void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 	tcp_cwnd_init(ctx, tcb);
 	tcp_set_state(ctx, tcb, SF_TCP_SYN_SENT);
 	ctx->stats.opened_active++;
-	tcp_output(ctx, tcb, now_us, out, false);
+	/* the round's sf_tcp_output() sends the SYN (snd_nxt = ISS: it is due) and arms the RTO */
 }
 
 void sf_tcp_listen(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb)
