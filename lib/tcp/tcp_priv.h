@@ -3,9 +3,9 @@
 #define SF_TCP_PRIV_H
 
 /*
- * lib/tcp internals shared by its source files: state sets, clocks, the one state setter, the
- * RTT estimator,
- * segment builders and the timer reconciliation. Not for other modules.
+ * lib/tcp internals shared by its source files: state sets, clocks, the one state setter, TCB
+ * initialisation and SYN options, the RTT estimator, segment builders and the timer
+ * reconciliation. Not for other modules.
  */
 
 #include <string.h>
@@ -115,11 +115,79 @@ void tcp_emit_rst(struct sf_tcp_ctx *ctx, struct sf_tcp_out *out, uint32_t seq, 
 		  uint8_t flags, enum sf_tcp_rst_tx why);
 
 /** Initialise every field of @p tcb but the timer node and the engine's word. */
-void tcp_tcb_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t iss, uint32_t ts_offset);
+static inline void tcp_tcb_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t iss, uint32_t ts_offset)
+{
+	tcb->state = SF_TCP_CLOSED;
+	tcb->flags = 0;
+	tcb->timer_kind = SF_TCP_TK_NONE;
+	tcb->retries = 0;
+	tcb->snd_wscale = 0;
+	tcb->rcv_wscale = 0;
+	tcb->snd_mss = (uint16_t)(TCP_MSS_DEFAULT_4);
+	tcb->iss = iss;
+	tcb->snd_una = iss;
+	tcb->snd_nxt = iss;   /* the SYN (or SYN-ACK) is due: sf_tcp_output() sends it */
+	tcb->snd_max = iss;
+	tcb->snd_end = iss + 1; /* stream offset 0 follows the SYN */
+	tcb->rcv_nxt = 0;
+	tcb->snd_wnd = 0;
+	tcb->snd_wl1 = 0;
+	tcb->snd_wl2 = iss;
+	tcb->ts_recent = 0;
+	tcb->ts_offset = ts_offset;
+	tcb->rto_ms = ctx->cfg.rto_initial_ms; /* RFC 6298 2.1 */
+	tcb->rtt_seq = 0;
+	tcb->rtt_start = 0;
+	tcb->srtt8 = 0;
+	tcb->rttvar4 = 0;
+	tcb->cwnd = 0;
+	tcb->ssthresh = UINT32_MAX; /* RFC 5681 3.1: arbitrarily high */
+	tcb->cwnd_acc = 0;
+	tcb->max_snd_wnd = 0;
+}
+
+/** Initial congestion window once the MSS is known (RFC 6928 / RFC 5681 3.1). */
+static inline void tcp_cwnd_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb)
+{
+	/* RFC 6928 2: an initial window of init_cwnd_segs (10) full segments */
+	tcb->cwnd = (uint32_t)ctx->cfg.init_cwnd_segs * tcb->snd_mss;
+	tcb->cwnd_acc = 0;
+}
 
 /** Take the options of a SYN or SYN-ACK (RFC 9293 3.7.1, RFC 7323, RFC 2018), set MSS and cwnd. */
-void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
-		     const struct sf_tcp_seg *seg);
+static inline void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+		     const struct sf_tcp_seg *seg)
+{
+	const struct sf_tcp_opts *o = &seg->opts;
+	uint8_t offer = ctx->cfg.offer;
+	uint32_t mss;
+
+	/* RFC 9293 3.7.1: no MSS option means 536 (IPv4) or 1220 (IPv6) */
+	mss = (o->present & SF_OPT_MSS) ? o->mss
+	      : (key->family == SF_AF_INET6 ? TCP_MSS_DEFAULT_6 : TCP_MSS_DEFAULT_4);
+	mss = tcp_max32(tcp_min32(mss, ctx->cfg.mss), TCP_MSS_FLOOR);
+	tcb->flags &= (uint8_t)~(SF_TCB_WS_OK | SF_TCB_TS_OK | SF_TCB_SACK_OK);
+	/* RFC 7323 2.2: scaling is on only when both SYNs carry the option */
+	if ((o->present & SF_OPT_WSCALE) && (offer & SF_OPT_WSCALE)) {
+		tcb->flags |= SF_TCB_WS_OK;
+		tcb->snd_wscale = (uint8_t)tcp_min32(o->wscale, TCP_WSCALE_MAX); /* RFC 7323 2.3 */
+		tcb->rcv_wscale = ctx->cfg.rcv_wscale;
+	} else {
+		tcb->snd_wscale = 0;
+		tcb->rcv_wscale = 0;
+	}
+	/* RFC 7323 3.2: timestamps only when the SYN offered them and we do */
+	if ((o->present & SF_OPT_TS) && (offer & SF_OPT_TS)) {
+		tcb->flags |= SF_TCB_TS_OK;
+		tcb->ts_recent = o->ts_val;
+		mss -= TCP_TS_OPT_LEN; /* RFC 6691: the MSS counts no options; ours ride in it */
+	}
+	/* RFC 2018 2: SACK-permitted only in SYNs, only when both sent it */
+	if ((o->present & SF_OPT_SACK_PERM) && (offer & SF_OPT_SACK_PERM))
+		tcb->flags |= SF_TCB_SACK_OK;
+	tcb->snd_mss = (uint16_t)mss;
+	tcp_cwnd_init(ctx, tcb);
+}
 
 /** Take one RTT sample in ms into the estimator and recompute the RTO (RFC 6298 2). */
 static inline void tcp_rtt_update(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t rtt)
@@ -145,8 +213,6 @@ static inline void tcp_rtt_update(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, ui
 	tcb->rto_ms = tcp_min32(tcp_max32(rto, ctx->cfg.rto_min_ms), ctx->cfg.rto_max_ms);
 }
 
-/** Initial congestion window once the MSS is known (RFC 6928 / RFC 5681 3.1). */
-void tcp_cwnd_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb);
 
 /* ---- the one timer (small, and on every round: inline) ---- */
 
