@@ -427,7 +427,7 @@ bool sf_tcp_closed_input(struct sf_tcp_ctx *ctx, const struct sf_tcp_seg *seg, s
 
 /**
  * Process one segment for @p tcb (any state but CLOSED): RFC 9293 3.10.7 with RFC 5961, 7323
- * and 1337. Immediate replies (RST, SYN-ACK) are in @p out; an owed ACK is only recorded, for
+ * and 1337. Immediate replies (RSTs) are in @p out; an owed ACK is only recorded, for
  * sf_tcp_output() to piggyback, and the timer is left to it too (one reconciliation per round):
  * unless the TCB is CLOSED, the round must end with sf_tcp_output(). Starts the round.
  */

@@ -4,8 +4,8 @@
 
 /**
  * @file
- * lib/tcp's keyed functions: SipHash-2-4 and 1-3, initial sequence numbers (RFC 6528), per-connection
- * timestamp offsets (RFC 7323) and SYN cookies (RFC 4987).
+ * lib/tcp's keyed functions: SipHash-2-4 and 1-3, initial sequence numbers (RFC 6528),
+ * per-connection timestamp offsets (RFC 7323) and SYN cookies (RFC 4987).
  *
  * Everything here is a pure function of a secret, a 4-tuple and a time passed in by the caller:
  * no clock reads, no allocation, no EAL. Only the *_init() functions make a system call
