@@ -81,7 +81,7 @@ static inline void tcp_window_set(struct sf_tcb *tcb, uint32_t wnd, uint32_t seq
 		tcb->max_snd_wnd = wnd;
 }
 
-/** An RTT sample from the ACK of @p seg: the echoed timestamp, else the one timed segment (inline: per ACK). */
+/** An RTT sample from the ACK of @p seg: the echoed timestamp, else the one timed segment. */
 static inline __attribute__((always_inline)) void
 tcp_rtt_on_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us)
 {
@@ -272,8 +272,9 @@ enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const str
 /* ---- SYN-SENT ---- */
 
 /** RFC 9293 3.10.7.3. Our SYN acknowledged restarts the RTO (out->restart, see tcp_ack()). */
-static __attribute__((noinline)) void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
-			       const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
+static __attribute__((noinline)) void
+tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+		   const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
 	uint8_t fl = seg->flags;
 
@@ -555,8 +556,9 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 
 /* ---- TIME-WAIT, as a TCB ---- */
 
-static __attribute__((noinline)) void tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
-				uint64_t now_us, struct sf_tcp_out *out)
+static __attribute__((noinline)) void
+tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+		    uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tw_state tw;
 	enum sf_tcp_tw_verdict v;
@@ -575,8 +577,11 @@ static __attribute__((noinline)) void tcp_input_time_wait(struct sf_tcp_ctx *ctx
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
-	/* each branch ends in a tail call (the branches are kept out of line for it); out->restart tells the round's sf_tcp_output() whether an
-	 * unchanged RTO (or 2MSL) restarts: it reconciles the timer, once per round */
+	/*
+	 * Each branch ends in a tail call (the branches are kept out of line for it). out->restart
+	 * tells the round's sf_tcp_output() whether an unchanged RTO (or 2MSL) restarts: it
+	 * reconciles the timer, once per round.
+	 */
 	sf_tcp_out_init(out);
 	switch (tcb->state) {
 	case SF_TCP_CLOSED:

@@ -236,7 +236,8 @@ static inline enum sf_tcp_timer_kind tcp_timer_want(const struct sf_tcp_ctx *ctx
 	return SF_TCP_TK_NONE;
 }
 
-static inline uint32_t tcp_timer_delay(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, enum sf_tcp_timer_kind k)
+static inline uint32_t tcp_timer_delay(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb,
+				       enum sf_tcp_timer_kind k)
 {
 	switch (k) {
 	case SF_TCP_TK_TIME_WAIT:
@@ -254,7 +255,8 @@ static inline uint32_t tcp_timer_delay(const struct sf_tcp_ctx *ctx, const struc
  * Bring the timer in line with what the TCB now needs. @p restart re-arms an unchanged RTO (RFC
  * 6298 5.1-5.3: the ACK moved SND.UNA) or 2MSL (the peer's FIN again); other kinds keep running.
  */
-static inline void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool restart)
+static inline void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out,
+				  bool restart)
 {
 	enum sf_tcp_timer_kind want = tcp_timer_want(ctx, tcb);
 
