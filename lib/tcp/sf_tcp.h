@@ -358,7 +358,7 @@ struct sf_tcp_out {
 	uint8_t nseg;        /**< segments in seg[] */
 	uint8_t timer;       /**< enum sf_tcp_timer_op */
 	uint8_t more;        /**< seg[] was full: call sf_tcp_output() again after sending */
-	uint8_t pad;
+	uint8_t restart;     /**< lib/tcp's own: sf_tcp_input() asks the round's output to restart the RTO */
 	uint16_t events;     /**< SF_TCP_EV_* */
 	uint16_t rx_skip;    /**< EV_DATA: bytes at the start of the payload already received */
 	uint16_t rx_len;     /**< EV_DATA: new in-order bytes */
@@ -367,12 +367,13 @@ struct sf_tcp_out {
 	struct sf_tcp_out_seg seg[SF_TCP_OUT_SEGS];
 };
 
-/** Clear @p out (only nseg, timer, more and events need it). */
+/** Clear @p out (only nseg, timer, more, restart and events need it). */
 static inline void sf_tcp_out_init(struct sf_tcp_out *out)
 {
 	out->nseg = 0;
 	out->timer = SF_TCP_TIMER_KEEP;
 	out->more = 0;
+	out->restart = 0;
 	out->events = 0;
 	out->rx_skip = 0;
 	out->rx_len = 0;
@@ -383,7 +384,8 @@ static inline void sf_tcp_out_init(struct sf_tcp_out *out)
 
 /**
  * Active open (RFC 9293 3.10.1): @p tcb (from the pool, any content) starts in SYN-SENT with an
- * RFC 6528 ISN for @p key; @p out gets the SYN with our options and an RTO timer.
+ * RFC 6528 ISN for @p key. Starts the round, which must end with sf_tcp_output(): it sends the
+ * SYN with our options and arms the RTO, like every segment a TCB sends.
  * Data queued with sf_tcp_send() before ESTABLISHED goes out with or after the final ACK.
  */
 void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
@@ -396,7 +398,7 @@ void sf_tcp_listen(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb);
 enum sf_tcp_listen_verdict {
 	SF_TCP_LISTEN_DROP = 0, /**< nothing to send */
 	SF_TCP_LISTEN_REPLY,    /**< send out.seg[0] (a RST or a cookie SYN-ACK); no TCB used */
-	SF_TCP_LISTEN_NEW,      /**< @p tcb holds a new connection: insert it under the key */
+	SF_TCP_LISTEN_NEW,      /**< @p tcb holds a new connection: insert it, then sf_tcp_output() */
 };
 
 /**
@@ -405,9 +407,11 @@ enum sf_tcp_listen_verdict {
  * a connection in @p tcb (then processed as in SYN-RECEIVED, so data or FIN on that ACK count)
  * and an invalid one is dropped (it may be a later segment of a cookie connection that overtook
  * the first); with no cookie out, RST (RFC 9293 3.10.7.2).
- * SYN: a connection in SYN-RECEIVED in @p tcb with a SYN-ACK, or a cookie SYN-ACK when @p tcb is
+ * SYN: a connection in SYN-RECEIVED in @p tcb (its SYN-ACK and timer come from the round's
+ * sf_tcp_output(), like every segment a TCB sends), or a cookie SYN-ACK when @p tcb is
  * NULL (pool empty) or the cookie mode is ALWAYS. @p tcb may be NULL; it is used only for
- * SF_TCP_LISTEN_NEW. Starts the round (clears @p out).
+ * SF_TCP_LISTEN_NEW, after which the round must end with sf_tcp_output(). Starts the round
+ * (clears @p out).
  */
 enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const struct sf_flow_key *key,
 					       const struct sf_tcp_seg *seg, uint64_t now_us,
@@ -423,8 +427,9 @@ bool sf_tcp_closed_input(struct sf_tcp_ctx *ctx, const struct sf_tcp_seg *seg, s
 
 /**
  * Process one segment for @p tcb (any state but CLOSED): RFC 9293 3.10.7 with RFC 5961, 7323
- * and 1337. Immediate replies (RST, SYN-ACK) are in @p out; an owed ACK is only recorded, for
- * sf_tcp_output() to piggyback. Starts the round.
+ * and 1337. Immediate replies (RSTs) are in @p out; an owed ACK is only recorded, for
+ * sf_tcp_output() to piggyback, and the timer is left to it too (one reconciliation per round):
+ * unless the TCB is CLOSED, the round must end with sf_tcp_output(). Starts the round.
  */
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out);

@@ -4,8 +4,8 @@
 
 /**
  * @file
- * lib/tcp's keyed functions: SipHash-2-4, initial sequence numbers (RFC 6528), per-connection
- * timestamp offsets (RFC 7323) and SYN cookies (RFC 4987).
+ * lib/tcp's keyed functions: SipHash-2-4 and 1-3, initial sequence numbers (RFC 6528),
+ * per-connection timestamp offsets (RFC 7323) and SYN cookies (RFC 4987).
  *
  * Everything here is a pure function of a secret, a 4-tuple and a time passed in by the caller:
  * no clock reads, no allocation, no EAL. Only the *_init() functions make a system call
@@ -22,7 +22,7 @@
 
 #include "sf_net.h"
 
-/** A 128-bit SipHash-2-4 key; one per process, set at start from getrandom(). */
+/** A 128-bit SipHash key; one per process, set at start from getrandom(). */
 struct sf_tcp_secret {
 	uint64_t k0, k1;
 };
@@ -45,10 +45,13 @@ void sf_tcp_secret_set(struct sf_tcp_secret *s, uint64_t k0, uint64_t k1);
  */
 uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t len);
 
+/** SipHash-1-3 (one compression round per word, three finalization rounds), same key and input. */
+uint64_t sf_siphash13(const struct sf_tcp_secret *s, const void *data, size_t len);
+
 /**
  * Initial sequence number for a connection we open or accept.
  * RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4-microsecond
- * timer; F is SipHash-2-4 of the tuple under @p s, M is @p now_us / 4 (wrapping every 4.77 hours).
+ * timer; F is SipHash-1-3 of the tuple under @p s, M is @p now_us / 4 (wrapping every 4.77 hours).
  * Consecutive connections on one 4-tuple thus get ISNs that climb with time (RFC 9293 3.4.1),
  * while an off-path attacker cannot guess the ISN of any tuple.
  * IPv4 keys hash only the first 4 bytes of each address, so the rest of the key is ignored.

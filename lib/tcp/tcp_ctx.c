@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/tcp: configuration, the per-lcore context, counters, and the small pieces every other
- * file of the state machine shares (the state setter, TCB initialisation, SYN options).
+ * lib/tcp: configuration, the per-lcore context, counters, and the pieces every other file of
+ * the state machine shares out of line (closing, RSTs, challenge-ACK limit); the per-connection
+ * ones (state setter, TCB initialisation, SYN options, timer, RTT estimator) are inline in
+ * tcp_priv.h.
  *
  * Reading list for the whole module:
  *   RFC 9293  Transmission Control Protocol (the state machine, 3.10 event processing)
@@ -81,14 +83,6 @@ int sf_tcp_ctx_init(struct sf_tcp_ctx *ctx, const struct sf_tcp_config *cfg)
 	return 0;
 }
 
-void tcp_set_state(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, enum sf_tcp_state to)
-{
-	/* state[CLOSED] is a sink: pooled TCBs are not counted, so it means nothing */
-	ctx->stats.state[tcb->state]--;
-	ctx->stats.state[to]++;
-	tcb->state = (uint8_t)to;
-}
-
 void tcp_to_closed(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, uint16_t ev)
 {
 	tcp_set_state(ctx, tcb, SF_TCP_CLOSED);
@@ -125,78 +119,6 @@ void tcp_emit_rst(struct sf_tcp_ctx *ctx, struct sf_tcp_out *out, uint32_t seq, 
 	s->seq = seq;
 	s->ack = (flags & SF_TCP_ACK) ? ack : 0;
 	ctx->stats.rst_tx[why]++;
-}
-
-void tcp_tcb_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t iss, uint32_t ts_offset)
-{
-	tcb->state = SF_TCP_CLOSED;
-	tcb->flags = 0;
-	tcb->timer_kind = SF_TCP_TK_NONE;
-	tcb->retries = 0;
-	tcb->snd_wscale = 0;
-	tcb->rcv_wscale = 0;
-	tcb->snd_mss = (uint16_t)(TCP_MSS_DEFAULT_4);
-	tcb->iss = iss;
-	tcb->snd_una = iss;
-	tcb->snd_nxt = iss;   /* the SYN (or SYN-ACK) is due: sf_tcp_output() sends it */
-	tcb->snd_max = iss;
-	tcb->snd_end = iss + 1; /* stream offset 0 follows the SYN */
-	tcb->rcv_nxt = 0;
-	tcb->snd_wnd = 0;
-	tcb->snd_wl1 = 0;
-	tcb->snd_wl2 = iss;
-	tcb->ts_recent = 0;
-	tcb->ts_offset = ts_offset;
-	tcb->rto_ms = ctx->cfg.rto_initial_ms; /* RFC 6298 2.1 */
-	tcb->rtt_seq = 0;
-	tcb->rtt_start = 0;
-	tcb->srtt8 = 0;
-	tcb->rttvar4 = 0;
-	tcb->cwnd = 0;
-	tcb->ssthresh = UINT32_MAX; /* RFC 5681 3.1: arbitrarily high */
-	tcb->cwnd_acc = 0;
-	tcb->max_snd_wnd = 0;
-}
-
-void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
-		     const struct sf_tcp_seg *seg)
-{
-	const struct sf_tcp_opts *o = &seg->opts;
-	uint8_t offer = ctx->cfg.offer;
-	uint32_t mss;
-
-	/* RFC 9293 3.7.1: no MSS option means 536 (IPv4) or 1220 (IPv6) */
-	mss = (o->present & SF_OPT_MSS) ? o->mss
-	      : (key->family == SF_AF_INET6 ? TCP_MSS_DEFAULT_6 : TCP_MSS_DEFAULT_4);
-	mss = tcp_max32(tcp_min32(mss, ctx->cfg.mss), TCP_MSS_FLOOR);
-	tcb->flags &= (uint8_t)~(SF_TCB_WS_OK | SF_TCB_TS_OK | SF_TCB_SACK_OK);
-	/* RFC 7323 2.2: scaling is on only when both SYNs carry the option */
-	if ((o->present & SF_OPT_WSCALE) && (offer & SF_OPT_WSCALE)) {
-		tcb->flags |= SF_TCB_WS_OK;
-		tcb->snd_wscale = (uint8_t)tcp_min32(o->wscale, TCP_WSCALE_MAX); /* RFC 7323 2.3 */
-		tcb->rcv_wscale = ctx->cfg.rcv_wscale;
-	} else {
-		tcb->snd_wscale = 0;
-		tcb->rcv_wscale = 0;
-	}
-	/* RFC 7323 3.2: timestamps only when the SYN offered them and we do */
-	if ((o->present & SF_OPT_TS) && (offer & SF_OPT_TS)) {
-		tcb->flags |= SF_TCB_TS_OK;
-		tcb->ts_recent = o->ts_val;
-		mss -= TCP_TS_OPT_LEN; /* RFC 6691: the MSS counts no options; ours ride in it */
-	}
-	/* RFC 2018 2: SACK-permitted only in SYNs, only when both sent it */
-	if ((o->present & SF_OPT_SACK_PERM) && (offer & SF_OPT_SACK_PERM))
-		tcb->flags |= SF_TCB_SACK_OK;
-	tcb->snd_mss = (uint16_t)mss;
-	tcp_cwnd_init(ctx, tcb);
-}
-
-void tcp_cwnd_init(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb)
-{
-	/* RFC 6928 2: an initial window of init_cwnd_segs (10) full segments */
-	tcb->cwnd = (uint32_t)ctx->cfg.init_cwnd_segs * tcb->snd_mss;
-	tcb->cwnd_acc = 0;
 }
 
 /* ---- counters ---- */

@@ -82,8 +82,8 @@ static inline void tcp_window_set(struct sf_tcb *tcb, uint32_t wnd, uint32_t seq
 }
 
 /** An RTT sample from the ACK of @p seg: the echoed timestamp, else the one timed segment. */
-static void tcp_rtt_on_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
-			   uint64_t now_us)
+static inline __attribute__((always_inline)) void
+tcp_rtt_on_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us)
 {
 	uint32_t now_ms = tcp_ms(now_us);
 	bool timed = (tcb->flags & SF_TCB_RTT_TIMING) && sf_seq_geq(seg->ack, tcb->rtt_seq);
@@ -124,7 +124,7 @@ static void tcp_passive_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const s
 	tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
 	ctx->stats.opened_passive++;
 	out->events |= SF_TCP_EV_NEW;
-	tcp_output(ctx, tcb, now_us, out, false); /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	/* the round's sf_tcp_output() sends <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and arms the RTO */
 }
 
 /** The MSS a SYN announces, or the default of its family (RFC 9293 3.7.1). */
@@ -200,7 +200,7 @@ static void tcp_cookie_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const st
 	ctx->stats.opened_cookie++;
 }
 
-static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out);
 
 /** RFC 9293 3.10.7.2, for a LISTEN TCB and for the table-level listener (with cookies). */
@@ -210,7 +210,6 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 {
 	uint8_t fl = seg->flags;
 	struct sf_syncookie_opts co;
-	bool restart;
 
 	/* first: an incoming RST is ignored */
 	if (fl & SF_TCP_RST) {
@@ -230,8 +229,7 @@ static enum sf_tcp_listen_verdict tcp_listen_segment(struct sf_tcp_ctx *ctx, con
 				tcp_cookie_open(ctx, tcb, key, seg, &co);
 				out->events |= SF_TCP_EV_NEW;
 				/* the ACK completes the handshake, and its data or FIN count */
-				restart = tcp_input_sync(ctx, tcb, seg, now_us, out);
-				tcp_timer_sync(ctx, tcb, out, restart);
+				tcp_input_sync(ctx, tcb, seg, now_us, out); /* the timer: the round's output */
 				return SF_TCP_LISTEN_NEW;
 			}
 			/*
@@ -273,8 +271,10 @@ enum sf_tcp_listen_verdict sf_tcp_listen_input(struct sf_tcp_ctx *ctx, const str
 
 /* ---- SYN-SENT ---- */
 
-static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
-			       const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
+/** RFC 9293 3.10.7.3. Our SYN acknowledged restarts the RTO (out->restart, see tcp_ack()). */
+static __attribute__((noinline)) void
+tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
+		   const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
 	uint8_t fl = seg->flags;
 
@@ -314,11 +314,12 @@ static void tcp_input_syn_sent(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const
 		tcp_established(ctx, tcb, out);
 		tcb->retries = 0;
 		tcb->flags |= SF_TCB_ACK_NOW;
-	} else {
-		/* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
-		tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
-		tcb->snd_nxt = tcb->iss;
+		out->restart = 1; /* see tcp_ack() */
+		return;
 	}
+	/* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	tcp_set_state(ctx, tcb, SF_TCP_SYN_RECEIVED);
+	tcb->snd_nxt = tcb->iss;
 }
 
 /* ---- SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK ---- */
@@ -339,12 +340,16 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
 		tcb->cwnd = TCP_CWND_MAX;
 }
 
-/** An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Returns "restart the RTO". */
-static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+/**
+ * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Sets out->restart, "restart the
+ * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
+ * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
+ * a timer the output still wants runs from now either way (tcp_timer_sync, once per round).
+ */
+static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
 		    struct sf_tcp_out *out)
 {
 	uint32_t ack = seg->ack;
-	bool restart = false;
 
 	if (sf_seq_gt(ack, tcb->snd_una)) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT: SND.UNA <- SEG.ACK */
@@ -356,8 +361,7 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		tcb->retries = 0;
 		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 		tcp_cwnd_on_ack(tcb, acked);
-		/* RFC 6298 5.2: all acknowledged: stop the timer; 5.3: else restart it */
-		restart = tcb->snd_una != tcb->snd_max;
+		out->restart = 1;
 		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1)
 			out->events |= SF_TCP_EV_ALL_ACKED;
 	}
@@ -365,7 +369,6 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 	if (sf_seq_geq(ack, tcb->snd_una) &&
 	    (sf_seq_lt(tcb->snd_wl1, seg->seq) || (tcb->snd_wl1 == seg->seq && sf_seq_leq(tcb->snd_wl2, ack))))
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, ack); /* RFC 7323 2.3 */
-	return restart;
 }
 
 /** RFC 9293 3.10.7.4 seventh and eighth: segment text and FIN. */
@@ -431,14 +434,13 @@ static void tcp_text_fin(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struc
 	}
 }
 
-/** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK. Returns "restart the RTO". */
-static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+/** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK (out->restart: see tcp_ack()). */
+static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tcp_seg view;
 	uint8_t fl = seg->flags;
 	bool ts = (tcb->flags & SF_TCB_TS_OK) && (seg->opts.present & SF_OPT_TS);
-	bool restart;
 
 	if (unlikely(tcb->state == SF_TCP_SYN_RECEIVED && (fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN &&
 		     seg->seq + 1 == tcb->rcv_nxt)) {
@@ -449,7 +451,7 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcb->snd_nxt = tcb->iss;
 			tcb->flags &= (uint8_t)~SF_TCB_RTT_TIMING; /* Karn: now ambiguous */
 			ctx->stats.retrans[SF_TCP_RETRANS_SYN_ACK]++;
-			return false;
+			return;
 		}
 		if (seg->ack == tcb->snd_max) {
 			/* simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK; its SYN is in
@@ -465,18 +467,20 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 	if (ts && !(fl & SF_TCP_RST) && sf_seq_lt(seg->opts.ts_val, tcb->ts_recent)) {
 		ctx->stats.drop[SF_TCP_DROP_PAWS]++;
 		tcb->flags |= SF_TCB_ACK_NOW;
-		return false;
+		return;
 	}
-	/* first: the sequence number (RFC 9293 3.10.7.4) */
-	if (!tcp_seq_acceptable(tcb->rcv_nxt, ctx->wnd_bytes[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0], seg->seq,
+	/* first: the sequence number (RFC 9293 3.10.7.4); SEG.SEQ = RCV.NXT, the common case, is
+	 * acceptable whatever the length, as our window is never zero (sf_tcp_ctx_init) */
+	if (seg->seq != tcb->rcv_nxt &&
+	    !tcp_seq_acceptable(tcb->rcv_nxt, ctx->wnd_bytes[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0], seg->seq,
 				tcp_seg_len(seg))) {
 		if (fl & SF_TCP_RST) {
 			ctx->stats.rst_rx[SF_TCP_RST_RX_OUT_OF_WINDOW]++; /* RFC 5961 3.2: silently */
-			return false;
+			return;
 		}
 		ctx->stats.drop[SF_TCP_DROP_OUT_OF_WINDOW]++; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 		tcb->flags |= SF_TCB_ACK_NOW;
-		return false;
+		return;
 	}
 	/* second: RST (RFC 5961 3.2): exactly RCV.NXT resets, elsewhere in window challenges */
 	if (fl & SF_TCP_RST) {
@@ -487,27 +491,27 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			ctx->stats.rst_rx[SF_TCP_RST_RX_CHALLENGED]++;
 			tcp_challenge_ack(ctx, tcb, now_us);
 		}
-		return false;
+		return;
 	}
 	/* fourth: SYN in a synchronized state (RFC 5961 4.2): challenge ACK, drop */
 	if (fl & SF_TCP_SYN) {
 		ctx->stats.drop[SF_TCP_DROP_SYN]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
 	/* fifth: the ACK bit off: drop */
 	if (!(fl & SF_TCP_ACK)) {
 		ctx->stats.drop[SF_TCP_DROP_NO_ACK]++;
-		return false;
+		return;
 	}
-	/* RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent */
-	if (ts && sf_seq_leq(seg->seq, tcb->rcv_nxt) && sf_seq_geq(seg->opts.ts_val, tcb->ts_recent))
+	/* RFC 7323 4.3: TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent (not older: PAWS above) */
+	if (ts && sf_seq_leq(seg->seq, tcb->rcv_nxt))
 		tcb->ts_recent = seg->opts.ts_val;
 	if (tcb->state == SF_TCP_SYN_RECEIVED) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT completes the handshake */
 		if (!(sf_seq_lt(tcb->snd_una, seg->ack) && sf_seq_leq(seg->ack, tcb->snd_max))) {
 			tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
-			return false;
+			return;
 		}
 		tcp_established(ctx, tcb, out);
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, seg->ack);
@@ -516,15 +520,15 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		/* RFC 9293 3.10.7.4: acknowledges something not yet sent: ACK, drop (RFC 5961 5.2) */
 		ctx->stats.drop[SF_TCP_DROP_ACK_UNSENT]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
 	if (sf_seq_lt(seg->ack, tcb->snd_una - tcb->max_snd_wnd)) {
 		/* RFC 5961 5.2: older than SND.UNA - MAX.SND.WND: ACK, drop */
 		ctx->stats.drop[SF_TCP_DROP_ACK_OLD]++;
 		tcp_challenge_ack(ctx, tcb, now_us);
-		return false;
+		return;
 	}
-	restart = tcp_ack(ctx, tcb, seg, now_us, out);
+	tcp_ack(ctx, tcb, seg, now_us, out);
 	switch (tcb->state) {
 	case SF_TCP_FIN_WAIT_1:
 		/* our FIN acknowledged: FIN-WAIT-2 */
@@ -537,23 +541,24 @@ static bool tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcp_set_state(ctx, tcb, SF_TCP_TIME_WAIT);
 			out->events |= SF_TCP_EV_TIME_WAIT;
 		}
-		return restart;
+		return;
 	case SF_TCP_LAST_ACK:
 		/* our FIN acknowledged: delete the TCB */
 		if (tcp_fin_acked(tcb))
 			tcp_to_closed(ctx, tcb, out, 0);
-		return restart;
+		return;
 	default:
 		break;
 	}
 	tcp_text_fin(ctx, tcb, seg, out);
-	return restart;
+	return;
 }
 
 /* ---- TIME-WAIT, as a TCB ---- */
 
-static bool tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
-				uint64_t now_us, struct sf_tcp_out *out)
+static __attribute__((noinline)) void
+tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
+		    uint64_t now_us, struct sf_tcp_out *out)
 {
 	struct sf_tw_state tw;
 	enum sf_tcp_tw_verdict v;
@@ -564,16 +569,19 @@ static bool tcp_input_time_wait(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, cons
 	tcb->ts_recent = tw.ts_recent;
 	if (v == SF_TCP_TW_REOPEN) {
 		tcp_to_closed(ctx, tcb, out, SF_TCP_EV_REDISPATCH);
-		return false;
+		return;
 	}
-	return v == SF_TCP_TW_ACK_RESTART;
+	out->restart = v == SF_TCP_TW_ACK_RESTART; /* 2MSL again */
 }
 
 void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_flow_key *key,
 		  const struct sf_tcp_seg *seg, uint64_t now_us, struct sf_tcp_out *out)
 {
-	bool restart = false;
-
+	/*
+	 * Each branch ends in a tail call (the branches are kept out of line for it). out->restart
+	 * tells the round's sf_tcp_output() whether an unchanged RTO (or 2MSL) restarts: it
+	 * reconciles the timer, once per round.
+	 */
 	sf_tcp_out_init(out);
 	switch (tcb->state) {
 	case SF_TCP_CLOSED:
@@ -584,13 +592,12 @@ void sf_tcp_input(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_fl
 		return;
 	case SF_TCP_SYN_SENT:
 		tcp_input_syn_sent(ctx, tcb, key, seg, now_us, out);
-		break;
+		return;
 	case SF_TCP_TIME_WAIT:
-		restart = tcp_input_time_wait(ctx, tcb, seg, now_us, out);
-		break;
+		tcp_input_time_wait(ctx, tcb, seg, now_us, out);
+		return;
 	default:
-		restart = tcp_input_sync(ctx, tcb, seg, now_us, out);
-		break;
+		tcp_input_sync(ctx, tcb, seg, now_us, out);
+		return;
 	}
-	tcp_timer_sync(ctx, tcb, out, restart);
 }

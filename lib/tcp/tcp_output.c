@@ -174,65 +174,13 @@ void tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, str
 	if (out->nseg != first)
 		tcb->flags &= (uint8_t)~(SF_TCB_ACK_NOW | SF_TCB_ACK_DELAYED); /* every segment carries it */
 timer:
-	tcp_timer_sync(ctx, tcb, out, false);
+	tcp_timer_sync(ctx, tcb, out, out->restart);
+	out->restart = 0;
 }
 
 void sf_tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, struct sf_tcp_out *out)
 {
 	tcp_output(ctx, tcb, now_us, out, false);
-}
-
-/* ---- the one timer ---- */
-
-/** What the timer should be armed for, given the state and what is in flight or owed. */
-static enum sf_tcp_timer_kind tcp_timer_want(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb)
-{
-	uint32_t st = SF_TCPF(tcb->state);
-
-	if (st & (SF_TCPF(SF_TCP_CLOSED) | SF_TCPF(SF_TCP_LISTEN)))
-		return SF_TCP_TK_NONE;
-	if (st & SF_TCPF(SF_TCP_TIME_WAIT))
-		return SF_TCP_TK_TIME_WAIT; /* RFC 9293 3.10.7.4: 2MSL */
-	if (tcb->snd_una != tcb->snd_max)
-		return SF_TCP_TK_RTO;       /* RFC 6298 5.1: running while data is outstanding */
-	if ((st & TCPF_SENDING) && tcb->snd_nxt != tcp_send_end(tcb))
-		return SF_TCP_TK_PERSIST;   /* RFC 9293 3.8.6.1: queued, window shut, nothing in flight */
-	if ((st & SF_TCPF(SF_TCP_FIN_WAIT_2)) && ctx->cfg.fin_wait_2_ms)
-		return SF_TCP_TK_FIN_WAIT_2;
-	if (tcb->flags & SF_TCB_ACK_DELAYED)
-		return SF_TCP_TK_DELACK;
-	return SF_TCP_TK_NONE;
-}
-
-static uint32_t tcp_timer_delay(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, enum sf_tcp_timer_kind k)
-{
-	switch (k) {
-	case SF_TCP_TK_TIME_WAIT:
-		return 2 * ctx->cfg.msl_ms;
-	case SF_TCP_TK_FIN_WAIT_2:
-		return ctx->cfg.fin_wait_2_ms;
-	case SF_TCP_TK_DELACK:
-		return ctx->cfg.delack_ms;
-	default:
-		return tcb->rto_ms; /* RTO and persist back off alike */
-	}
-}
-
-void tcp_timer_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool restart)
-{
-	enum sf_tcp_timer_kind want = tcp_timer_want(ctx, tcb);
-
-	if (want == tcb->timer_kind && !restart)
-		return;
-	if (want == SF_TCP_TK_NONE) {
-		if (tcb->timer_kind != SF_TCP_TK_NONE)
-			out->timer = SF_TCP_TIMER_CANCEL;
-		tcb->timer_kind = SF_TCP_TK_NONE;
-		return;
-	}
-	tcb->timer_kind = (uint8_t)want;
-	out->timer = SF_TCP_TIMER_ARM;
-	out->timer_ms = tcp_timer_delay(ctx, tcb, want);
 }
 
 /* ---- the application's calls ---- */
@@ -251,7 +199,7 @@ void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 	tcp_cwnd_init(ctx, tcb);
 	tcp_set_state(ctx, tcb, SF_TCP_SYN_SENT);
 	ctx->stats.opened_active++;
-	tcp_output(ctx, tcb, now_us, out, false);
+	/* the round's sf_tcp_output() sends the SYN (snd_nxt = ISS: it is due) and arms the RTO */
 }
 
 void sf_tcp_listen(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keyed functions of lib/tcp: SipHash-2-4, RFC 6528 ISNs, RFC 7323 timestamp offsets and
+ * Keyed functions of lib/tcp: SipHash-2-4 and 1-3, RFC 6528 ISNs, RFC 7323 timestamp offsets and
  * RFC 4987 SYN cookies. See sf_tcp_secret.h for the API.
  *
  * Reading list:
@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -18,7 +19,7 @@
 
 #include "sf_tcp_secret.h"
 
-/* ---- SipHash-2-4 ---- */
+/* ---- SipHash ---- */
 
 static inline uint64_t rotl64(uint64_t x, unsigned int b)
 {
@@ -45,9 +46,15 @@ static inline uint64_t load_le64(const uint8_t *p)
 		v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);     \
 	} while (0)
 
-uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t len)
+/*
+ * SipHash-c-d: c compression rounds per word, d finalization rounds (constants once inlined).
+ * With @p padded the caller promises that the bytes from @p len up to the next multiple of 8 are
+ * readable and zero, so the last word is one load instead of a byte-by-byte gather.
+ */
+static inline __attribute__((always_inline)) uint64_t
+siphash_cd(const struct sf_tcp_secret *s, const uint8_t *in, size_t len, bool padded, unsigned int c,
+	   unsigned int d)
 {
-	const uint8_t *in = data;
 	const uint8_t *end = in + (len & ~(size_t)7);
 	/* The initial state is the key xor "somepseudorandomlygeneratedbytes". */
 	uint64_t v0 = s->k0 ^ 0x736f6d6570736575ull;
@@ -57,34 +64,48 @@ uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t le
 	uint64_t m;
 	/* The last word holds the remaining 0..7 bytes and, in its top byte, the length mod 256. */
 	uint64_t last = (uint64_t)len << 56;
+	unsigned int i;
 
 	for (; in != end; in += 8) {
 		m = load_le64(in);
 		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3); /* c = 2 compression rounds */
-		SIPROUND(v0, v1, v2, v3);
+		for (i = 0; i < c; i++)
+			SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
-	switch (len & 7) {
-	case 7: last |= (uint64_t)in[6] << 48; /* fall through */
-	case 6: last |= (uint64_t)in[5] << 40; /* fall through */
-	case 5: last |= (uint64_t)in[4] << 32; /* fall through */
-	case 4: last |= (uint64_t)in[3] << 24; /* fall through */
-	case 3: last |= (uint64_t)in[2] << 16; /* fall through */
-	case 2: last |= (uint64_t)in[1] << 8;  /* fall through */
-	case 1: last |= (uint64_t)in[0];       /* fall through */
-	default: break;
+	if (padded) {
+		if (len & 7)
+			last |= load_le64(in); /* the zero padding leaves the length byte alone */
+	} else {
+		switch (len & 7) {
+		case 7: last |= (uint64_t)in[6] << 48; /* fall through */
+		case 6: last |= (uint64_t)in[5] << 40; /* fall through */
+		case 5: last |= (uint64_t)in[4] << 32; /* fall through */
+		case 4: last |= (uint64_t)in[3] << 24; /* fall through */
+		case 3: last |= (uint64_t)in[2] << 16; /* fall through */
+		case 2: last |= (uint64_t)in[1] << 8;  /* fall through */
+		case 1: last |= (uint64_t)in[0];       /* fall through */
+		default: break;
+		}
 	}
 	v3 ^= last;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	for (i = 0; i < c; i++)
+		SIPROUND(v0, v1, v2, v3);
 	v0 ^= last;
 	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3); /* d = 4 finalization rounds */
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	for (i = 0; i < d; i++)
+		SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t len)
+{
+	return siphash_cd(s, data, len, false, 2, 4);
+}
+
+uint64_t sf_siphash13(const struct sf_tcp_secret *s, const void *data, size_t len)
+{
+	return siphash_cd(s, data, len, false, 1, 3);
 }
 
 /* ---- secrets ---- */
@@ -193,14 +214,33 @@ static inline size_t flow_msg(uint8_t *b, uint8_t tag, const struct sf_flow_key 
 	return 6 + 2 * 16;
 }
 
-static inline uint64_t flow_hash(const struct sf_tcp_secret *s, uint8_t tag, const struct sf_flow_key *key)
+/* SipHash-c-d of a tuple's message, zero-padded to whole words (one load for the last word). */
+static inline __attribute__((always_inline)) uint64_t
+flow_hash(const struct sf_tcp_secret *s, uint8_t tag, const struct sf_flow_key *key, unsigned int c,
+	  unsigned int d)
 {
-	uint8_t b[FLOW_MSG_MAX];
+	uint8_t b[FLOW_MSG_MAX + 8];
+	size_t n = flow_msg(b, tag, key);
 
-	return sf_siphash24(s, b, flow_msg(b, tag, key));
+	memset(b + n, 0, 8 - (n & 7)); /* IPv4: 2 bytes, IPv6: 2 bytes */
+	/* a constant length per family lets the compiler unroll the word loop */
+	if (n == 6 + 2 * 4)
+		return siphash_cd(s, b, 6 + 2 * 4, true, c, d);
+	return siphash_cd(s, b, n, true, c, d);
 }
 
 /* ---- ISN and timestamp offset ---- */
+
+/*
+ * The ISN / timestamp-offset PRF is SipHash-1-3, not 2-4 (cookies keep 2-4). RFC 6528 3 asks only
+ * for a keyed PRF an off-path attacker cannot predict; SipHash-1-3 is a keyed PRF with a smaller
+ * safety margin whose authors suggest it for hash tables, and with no attack known against it it
+ * is what CPython, Rust (std HashMap) and Linux's hsiphash use. Of its output an attacker sees 32
+ * bits of ISN (minus the clock) and 32 of offset per tuple, far from what cryptanalysis of even
+ * reduced-round SipHash needs; the two dropped rounds cost ~50 instructions per connection.
+ */
+#define ISN_C 1
+#define ISN_D 3
 
 /*
  * One SipHash of the tuple serves a new connection twice: its low half is the ISN's F, its high
@@ -217,7 +257,7 @@ uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key
 uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
 		       uint32_t *ts_off)
 {
-	uint64_t h = flow_hash(s, TAG_ISN, key);
+	uint64_t h = flow_hash(s, TAG_ISN, key, ISN_C, ISN_D);
 	/* RFC 6528 3: M is a timer ticking every 4 microseconds; the sum wraps mod 2^32. */
 	uint32_t m = (uint32_t)(now_us >> 2);
 
@@ -228,7 +268,7 @@ uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *
 uint32_t sf_tcp_ts_offset(const struct sf_tcp_secret *s, const struct sf_flow_key *key)
 {
 	/* RFC 7323 7.1: a per-connection random offset, here keyed by the tuple so it needs no storage. */
-	return (uint32_t)(flow_hash(s, TAG_ISN, key) >> 32);
+	return (uint32_t)(flow_hash(s, TAG_ISN, key, ISN_C, ISN_D) >> 32);
 }
 
 /* ---- SYN cookies ---- */

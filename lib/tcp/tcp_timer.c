@@ -5,7 +5,7 @@
  *
  * One timer per TCB serves the RTO (SYN, SYN-ACK, data, FIN), the persist timer, the delayed
  * ACK, the FIN-WAIT-2 bound and 2MSL; tcb->timer_kind says which one is armed, and
- * tcp_timer_sync() (tcp_output.c) is the only place that decides it.
+ * tcp_timer_sync() (tcp_priv.h) is the only place that decides it.
  */
 
 #include "tcp_priv.h"
@@ -15,29 +15,6 @@ _Static_assert((int)SF_TCP_GIVE_UP_SYN == (int)SF_TCP_RETRANS_SYN &&
 	       (int)SF_TCP_GIVE_UP_DATA == (int)SF_TCP_RETRANS_DATA &&
 	       (int)SF_TCP_GIVE_UP_FIN == (int)SF_TCP_RETRANS_FIN,
 	       "an RTO gives up for the kind it retransmits");
-
-void tcp_rtt_update(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint32_t rtt)
-{
-	uint32_t err, rto;
-
-	if (rtt == 0)
-		rtt = 1; /* a 0 ms sample still counts; srtt8 == 0 means "no sample yet" */
-	if (tcb->srtt8 == 0) {
-		/* RFC 6298 2.2: SRTT <- R, RTTVAR <- R/2 */
-		tcb->srtt8 = rtt << 3;
-		tcb->rttvar4 = rtt << 1;
-	} else {
-		/* RFC 6298 2.3: RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|, then SRTT <- 7/8 SRTT + 1/8 R' */
-		uint32_t srtt = tcb->srtt8 >> 3;
-
-		err = rtt > srtt ? rtt - srtt : srtt - rtt;
-		tcb->rttvar4 = tcb->rttvar4 - (tcb->rttvar4 >> 2) + err;
-		tcb->srtt8 = tcb->srtt8 - srtt + rtt;
-	}
-	/* RFC 6298 2.3: RTO <- SRTT + max(G, 4 RTTVAR), G = 1 ms; 2.4 and 2.5: clamped */
-	rto = (tcb->srtt8 >> 3) + tcp_max32(1, tcb->rttvar4);
-	tcb->rto_ms = tcp_min32(tcp_max32(rto, ctx->cfg.rto_min_ms), ctx->cfg.rto_max_ms);
-}
 
 /** Retries exhausted: RST where the peer may listen, count why, close. */
 static void tcp_give_up(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_tcp_out *out,

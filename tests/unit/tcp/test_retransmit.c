@@ -289,6 +289,47 @@ static void established_persist_overrides_sws_avoidance(void **state)
 	expect_nothing(f);
 }
 
+/* RFC 6298 5.2 then 5.1: all acknowledged stops the RTO; data sent in the same round starts it afresh */
+static void established_rto_runs_from_data_sent_after_all_acked(void **state)
+{
+	struct fixture *f = *state;
+
+	f_app_send(f, 100);
+	f_output(f);
+	f_flush(f);
+	f_advance(f, 150);
+	f_input(f, SEG(.flags = ACK, .seq = R1, .ack = L1 + 100));
+	f_app_send(f, 100); /* the application answers in the round of the ACK */
+	f_output(f);
+	expect_seg(f, OUT(.flags = ACK | PSH, .seq = L1 + 100, .ack = R1, .data_off = 100, .data_len = 100));
+	assert_int_equal(f_timer_in_ms(f), f->tcb.rto_ms); /* from now, not from the first send */
+}
+
+/* RFC 6298 5.3: an ACK of part of the flight restarts the RTO */
+static void established_partial_ack_restarts_rto(void **state)
+{
+	struct fixture *f = *state;
+
+	f_app_send(f, 3000);
+	f_output(f);
+	f_flush(f);
+	f_advance(f, 150);
+	f_send(f, SEG(.flags = ACK, .seq = R1, .ack = L1 + 1460));
+	assert_int_equal(f_timer_in_ms(f), f->tcb.rto_ms);
+}
+
+/* RFC 6298 5.1: the SYN's RTO stops when the SYN-ACK comes; data sent with the ACK starts it afresh */
+static void syn_sent_rto_runs_from_data_sent_with_the_final_ack(void **state)
+{
+	struct fixture *f = *state;
+
+	f_advance(f, 300);
+	f_input(f, SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .ack = L1));
+	f_app_send(f, 100);
+	f_output(f);
+	assert_int_equal(f_timer_in_ms(f), f->tcb.rto_ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +354,9 @@ int main(void)
 		T(last_ack_fin_gives_up_after_max_retries, f_setup_last_ack),
 		T(established_unanswered_probes_give_up, f_setup_established),
 		T(established_persist_overrides_sws_avoidance, f_setup_established),
+		T(established_rto_runs_from_data_sent_after_all_acked, f_setup_established),
+		T(established_partial_ack_restarts_rto, f_setup_established),
+		T(syn_sent_rto_runs_from_data_sent_with_the_final_ack, f_setup_syn_sent),
 #undef T
 	};
 

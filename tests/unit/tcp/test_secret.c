@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of lib/tcp's keyed functions: SipHash-2-4, RFC 6528 ISNs, RFC 7323 timestamp
+ * Unit tests of lib/tcp's keyed functions: SipHash-2-4 and 1-3, RFC 6528 ISNs, RFC 7323 timestamp
  * offsets and RFC 4987 SYN cookies. One behaviour per test; keys are fixed so every run
  * computes the same values.
  */
@@ -163,6 +163,56 @@ static void siphash_unaligned_message_hashes_the_same(void **state)
 		for (i = 0; i < 64; i++)
 			buf[off + i] = (uint8_t)i;
 		assert_int_equal(sf_siphash24(&REF_KEY, buf + off, 63), siphash_vectors[63]);
+	}
+}
+
+/*
+ * SipHash-1-3 under the all-zero key, messages 00 01 .. n-1: the values CPython 3.11's str/bytes
+ * hash (SipHash-1-3, PYTHONHASHSEED=0 zeroes its key) gives, an independent implementation.
+ */
+static const uint64_t siphash13_zero_key_vectors[17] = {
+	0,
+	0x68a914128e01e473ull, 0x010bac45c41e3669ull, 0x4d4c9a4a8ef6e0adull, 0x7cc43f98813e4dbdull,
+	0x5abe2169dff36275ull, 0xe3c25f87624f1cdbull, 0x2f098ab0c751325aull, 0xead411e67ebe2eeaull,
+	0x75927f9d95124362ull, 0xaf9f77a65ab51a1dull, 0xfe64ce8b6617fcffull, 0xa6baf4fb0f9fe1c2ull,
+	0xa0cf3211850f8e0dull, 0x7f86049379fbfe67ull, 0xf30eb725bb91c9eaull, 0x8972188433a5c5b7ull,
+};
+
+static void siphash13_matches_cpython_vectors(void **state)
+{
+	static const struct sf_tcp_secret zero = { 0, 0 };
+	uint8_t msg[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (i = 1; i <= 16; i++)
+		assert_int_equal(sf_siphash13(&zero, msg, i), siphash13_zero_key_vectors[i]);
+}
+
+/* The ISN's F is SipHash-1-3 of (tag 1, family, ports, addresses); the offset its high half. */
+static void isn_is_siphash13_of_the_tuple(void **state)
+{
+	const struct sf_flow_key keys[2] = { key_v4(), key_v6() };
+	uint8_t m[6 + 2 * 16];
+	size_t i, a, n;
+	uint64_t h;
+	uint32_t ts_off = 0;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		a = keys[i].family == SF_AF_INET ? 4 : 16;
+		m[0] = 1;
+		m[1] = keys[i].family;
+		memcpy(m + 2, &keys[i].lport, 2);
+		memcpy(m + 4, &keys[i].rport, 2);
+		memcpy(m + 6, keys[i].laddr, a);
+		memcpy(m + 6 + a, keys[i].raddr, a);
+		n = 6 + 2 * a;
+		h = sf_siphash13(&KEY_A, m, n);
+		assert_int_equal(sf_tcp_isn_ts(&KEY_A, &keys[i], T0, &ts_off), (uint32_t)(T0 >> 2) + (uint32_t)h);
+		assert_int_equal(ts_off, (uint32_t)(h >> 32));
 	}
 }
 
@@ -798,6 +848,8 @@ int main(void)
 		cmocka_unit_test(siphash_fifteen_bytes_matches_reference),
 		cmocka_unit_test(siphash_all_64_reference_vectors_match),
 		cmocka_unit_test(siphash_unaligned_message_hashes_the_same),
+		cmocka_unit_test(siphash13_matches_cpython_vectors),
+		cmocka_unit_test(isn_is_siphash13_of_the_tuple),
 		cmocka_unit_test(secret_set_stores_both_halves),
 		cmocka_unit_test(secret_init_draws_a_different_key_each_time),
 		cmocka_unit_test(isn_advances_one_per_4us_for_same_tuple),
