@@ -169,26 +169,14 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
  * connection's engine words; NULL for an answer that belongs to no connection (RST, TIME_WAIT
  * ACK, cookie SYN-ACK), always one segment in @p rx. @p key is only read to build a segment.
  */
-static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-			 const struct sf_flow_key *key, const struct conn_app *a, const struct sf_tcp_out *out)
+static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
+					    const struct sf_rx_frame *x, const struct sf_flow_key *key,
+					    const struct conn_app *a, const struct sf_tcp_out *out)
 {
 	const struct sf_port *p = lc->ports[pi];
 	const struct sf_pkt *pkt = x != NULL ? &x->pkt : NULL;
 	uint8_t *frame = rx != NULL ? rte_pktmbuf_mtod(rx, uint8_t *) : NULL;
 
-	/* The usual answer (SYN-ACK, ACK, FIN, RST): one header-only segment over the frame it
-	 * answers, which is a single segment (classify takes no other) and keeps its length fields. */
-	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
-		struct sf_tcp_wr w;
-		uint32_t hdr_len;
-
-		seg_to_wr(&out->seg[0], &w);
-		hdr_len = sf_net_tcp_reply(frame, pkt, &w, 0, tx_csum_setup(p, rx, pkt_family(pkt), pkt->l3_off, &w));
-		rx->data_len = (uint16_t)hdr_len;
-		rx->pkt_len = hdr_len;
-		sf_lcore_tx(lc, pi, rx);
-		return;
-	}
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		const struct sf_tcp_out_seg *s = &out->seg[i];
 		struct rte_mbuf *m, *body = NULL;
@@ -240,6 +228,27 @@ static void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, 
 	}
 	if (rx != NULL)
 		rte_pktmbuf_free(rx);
+}
+
+/* tcp_transmit_all(), with the usual answer (SYN-ACK, pure ACK, FIN, RST) inline: one
+ * header-only segment over the frame it answers, which is a single segment (classify takes no
+ * other) and keeps its length fields. */
+static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
+				const struct sf_flow_key *key, const struct conn_app *a, const struct sf_tcp_out *out)
+{
+	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
+		struct sf_tcp_wr w;
+		uint32_t hdr_len;
+
+		seg_to_wr(&out->seg[0], &w);
+		hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), &x->pkt, &w, 0,
+					   tx_csum_setup(lc->ports[pi], rx, pkt_family(&x->pkt), x->pkt.l3_off, &w));
+		rx->data_len = (uint16_t)hdr_len;
+		rx->pkt_len = hdr_len;
+		sf_lcore_tx(lc, pi, rx);
+		return;
+	}
+	tcp_transmit_all(lc, pi, rx, x, key, a, out);
 }
 
 /* ---- the server application ---- */
@@ -312,8 +321,8 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
  * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
  * may go (ACK piggybacked on the response), send it, and act on the events.
  */
-void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
-			  struct sf_tcb *tcb, struct sf_tcp_out *out)
+static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x,
+					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
 	const uint8_t *data = x != NULL ? x->seg.payload + out->rx_skip : NULL;
 	const struct sf_flow_key *key;
@@ -380,49 +389,40 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct
 	}
 }
 
+void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
+			  struct sf_tcb *tcb, struct sf_tcp_out *out)
+{
+	conn_round(lc, rx, x, idx, tcb, out);
+}
+
 /* ---- a segment arrives ---- */
 
-void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+/*
+ * A segment for no connection (@p v: a miss, or its compact TIME_WAIT entry): TIME-WAIT answers,
+ * a listener opens a connection, or a RST goes back. Returns the new connection's TCB (index in
+ * *@p idx) for the round, or NULL when the segment was answered or dropped here.
+ */
+static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+						 const struct sf_rx_frame *x, uint32_t v, uint32_t *idx,
+						 struct sf_tcp_out *out)
 {
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	const struct sf_tcp_seg *seg = &x->seg;
 	const struct sf_flow_key *key = &x->key;
 	uint32_t hash = x->hash;
-	struct sf_tcp_out out;
-	uint32_t v, idx;
 	struct sf_tcb *tcb;
 
-	if (unlikely(lc->conn == NULL)) {
-		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	v = sf_conn_lookup(lc->conn, key, hash);
-	/* A connection's key holds our address: only a segment for none needs the port's list. */
-	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
-		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
-		idx = sf_conn_index(v);
-		tcb = sf_tcb_ptr(lc->conn, idx);
-		sf_tcp_input(&lc->tcp, tcb, key, seg, lc->now_us, &out);
-		sf_engine_conn_round(lc, m, x, idx, tcb, &out);
-		return;
-	}
 	if (v != SF_CONN_MISS) {
 		/* RFC 9293 3.10.7.4 TIME-WAIT, on the compact entry (RFC 1337, RFC 6191). */
-		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, &out)) {
+		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, out)) {
 		case SF_TCP_TW_DROP:
 			rte_pktmbuf_free(m);
-			return;
+			return NULL;
 		case SF_TCP_TW_ACK_RESTART:
 			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
 			/* fall through */
 		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, x, key, NULL, &out);
-			return;
+			tcp_transmit(lc, pi, m, x, key, NULL, out);
+			return NULL;
 		case SF_TCP_TW_REOPEN:
 			sf_tw_remove(lc->conn, v, hash);
 			break; /* a new incarnation: the listener takes the SYN */
@@ -439,11 +439,11 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 	if (l == NULL) {
 		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
 		lc->stats.tcp_no_listener++;
-		if (sf_tcp_closed_input(&lc->tcp, seg, &out))
-			tcp_transmit(lc, pi, m, x, key, NULL, &out);
+		if (sf_tcp_closed_input(&lc->tcp, seg, out))
+			tcp_transmit(lc, pi, m, x, key, NULL, out);
 		else
 			rte_pktmbuf_free(m);
-		return;
+		return NULL;
 	}
 	/*
 	 * RFC 4987 3.6: a SYN is answered with a cookie instead of a TCB when cookies are always on,
@@ -458,33 +458,64 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 
 	tcb = NULL;
 	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST && !syn_cookie) {
-		int rc = sf_tcb_alloc(lc->conn, key, hash, &idx);
+		int rc = sf_tcb_alloc(lc->conn, key, hash, idx);
 
 		if (rc == 0)
-			tcb = sf_tcb_ptr(lc->conn, idx);
+			tcb = sf_tcb_ptr(lc->conn, *idx);
 		else if (rc == -ENOSPC)
 			lc->stats.tcp_table_full++;
 	}
-	verdict = sf_tcp_listen_input(&lc->tcp, key, seg, lc->now_us, tcb, &out);
+	verdict = sf_tcp_listen_input(&lc->tcp, key, seg, lc->now_us, tcb, out);
 	if (verdict != SF_TCP_LISTEN_NEW && tcb != NULL)
-		sf_tcb_free(lc->conn, idx);
+		sf_tcb_free(lc->conn, *idx);
 	if (verdict == SF_TCP_LISTEN_DROP) {
 		rte_pktmbuf_free(m);
-		return;
+		return NULL;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
-		tcp_transmit(lc, pi, m, x, key, NULL, &out);
-		return;
+		tcp_transmit(lc, pi, m, x, key, NULL, out);
+		return NULL;
 	}
 	/* A new connection: remember where it came from and which listener serves it. */
 	struct conn_app a;
 
 	memset(&a, 0, sizeof(a));
-	memcpy(a.peer_mac, frame + 6, 6); /* Ethernet source */
+	memcpy(a.peer_mac, rte_pktmbuf_mtod(m, uint8_t *) + 6, 6); /* Ethernet source */
 	a.port_idx = (uint8_t)pi;
 	a.role = (uint8_t)(l - lc->listeners->l + 1);
 	app_put(tcb, &a);
-	sf_engine_conn_round(lc, m, x, idx, tcb, &out);
+	return tcb;
+}
+
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+{
+	const struct sf_flow_key *key = &x->key;
+	struct sf_tcp_out out;
+	uint32_t v, idx;
+	struct sf_tcb *tcb;
+
+	if (unlikely(lc->conn == NULL)) {
+		lc->stats.not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	v = sf_conn_lookup(lc->conn, key, x->hash);
+	/* A connection's key holds our address: only a segment for none needs the port's list. */
+	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
+		lc->stats.not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
+		idx = sf_conn_index(v);
+		tcb = sf_tcb_ptr(lc->conn, idx);
+		sf_tcp_input(&lc->tcp, tcb, key, &x->seg, lc->now_us, &out);
+	} else {
+		tcb = tcp_no_conn(lc, pi, m, x, v, &idx, &out);
+		if (tcb == NULL)
+			return;
+	}
+	conn_round(lc, m, x, idx, tcb, &out);
 }
 
 /* ---- timers ---- */
