@@ -127,6 +127,26 @@ struct sf_conn_memory {
 	size_t tw6_bytes;      /**< IPv6 ring */
 };
 
+/**
+ * Beside each TCB, one cache line: its key (compared on lookup; the engine builds segments from
+ * it) and its hash (to unmap it). Private to lib/conn; public for the inline accessors below.
+ */
+struct sf_tcb_meta {
+	struct sf_flow_key key;
+	uint32_t hash;
+	uint8_t pad[20];
+};
+
+/**
+ * The first member of struct sf_conn: where the TCBs and their records are. Private to lib/conn;
+ * public so that the accessors below, called on every segment, are pointer arithmetic inline.
+ */
+struct sf_conn_tcbs {
+	uint8_t *mem;              /**< TCB objects, @c stride bytes apart */
+	struct sf_tcb_meta *meta;  /**< their records */
+	uint32_t stride;
+};
+
 struct sf_conn;
 
 /**
@@ -189,17 +209,40 @@ int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 /** Unmap TCB @p idx's key and return the TCB to the pool. */
 void sf_tcb_free(struct sf_conn *c, uint32_t idx);
 
+/* struct sf_conn starts with its struct sf_conn_tcbs (a pointer to a struct is one to its first
+ * member). */
+static inline const struct sf_conn_tcbs *sf_conn_tcbs_of(const struct sf_conn *c)
+{
+	return (const struct sf_conn_tcbs *)(const void *)c;
+}
+
 /** Address of TCB @p idx. */
-void *sf_tcb_ptr(const struct sf_conn *c, uint32_t idx);
+static inline void *sf_tcb_ptr(const struct sf_conn *c, uint32_t idx)
+{
+	const struct sf_conn_tcbs *t = sf_conn_tcbs_of(c);
+
+	return t->mem + (size_t)idx * t->stride;
+}
 
 /** Index of the TCB at @p tcb (an address sf_tcb_ptr() returned). */
-uint32_t sf_tcb_index(const struct sf_conn *c, const void *tcb);
+static inline uint32_t sf_tcb_index(const struct sf_conn *c, const void *tcb)
+{
+	const struct sf_conn_tcbs *t = sf_conn_tcbs_of(c);
+
+	return (uint32_t)((size_t)((const uint8_t *)tcb - t->mem) / t->stride);
+}
 
 /** Key of TCB @p idx (valid while it is allocated). */
-const struct sf_flow_key *sf_tcb_key(const struct sf_conn *c, uint32_t idx);
+static inline const struct sf_flow_key *sf_tcb_key(const struct sf_conn *c, uint32_t idx)
+{
+	return &sf_conn_tcbs_of(c)->meta[idx].key;
+}
 
 /** Hash recorded for TCB @p idx. */
-uint32_t sf_tcb_hash(const struct sf_conn *c, uint32_t idx);
+static inline uint32_t sf_tcb_hash(const struct sf_conn *c, uint32_t idx)
+{
+	return sf_conn_tcbs_of(c)->meta[idx].hash;
+}
 
 /* ---- TIME_WAIT store ---- */
 

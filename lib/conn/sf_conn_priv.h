@@ -37,14 +37,6 @@ struct sf_bucket {
 	uint64_t outflow_sigs;         /* bit (sig & 63) of each of those keys; may hold stale bits */
 };
 
-/* Beside each TCB: its key (compared on lookup) and its hash (to unmap it). */
-struct sf_tcb_meta {
-	struct sf_flow_key key;
-	uint32_t hash;
-	uint32_t in_use;
-	uint8_t pad[16];
-};
-
 /* IPv4 TIME_WAIT entry: 32 bytes. lport == rport == 0 marks a hole (TCP never uses port 0). */
 struct sf_tw4 {
 	struct sf_tw_state st;
@@ -72,6 +64,7 @@ struct sf_tw_ring {
 };
 
 struct sf_conn {
+	struct sf_conn_tcbs tcbs; /* first: sf_conn.h's inline accessors read it */
 	struct sf_bucket *buckets;
 	uint32_t nb;
 	uint32_t table_cap;
@@ -79,13 +72,11 @@ struct sf_conn {
 	sf_conn_hash_fn hash_fn;
 	void *hash_ctx;
 
-	uint8_t *tcb_mem;
 	size_t tcb_bytes;
-	struct sf_tcb_meta *tcb_meta;
 	size_t tcb_meta_bytes;
 	uint32_t *tcb_free;     /* stack of free TCB indexes */
 	size_t tcb_free_bytes;
-	uint32_t tcb_stride, tcb_cap, tcb_free_top;
+	uint32_t tcb_cap, tcb_free_top;
 
 	struct sf_tw_ring tw4, tw6;
 
@@ -96,6 +87,7 @@ _Static_assert(sizeof(struct sf_bucket) == 64, "a bucket is one cache line");
 _Static_assert(sizeof(struct sf_tw4) == 32, "an IPv4 TIME_WAIT entry is 32 bytes");
 _Static_assert(sizeof(struct sf_tw6) == 64, "an IPv6 TIME_WAIT entry is 64 bytes");
 _Static_assert(sizeof(struct sf_tcb_meta) == 64, "a TCB key record is one cache line");
+_Static_assert(offsetof(struct sf_conn, tcbs) == 0, "sf_conn.h reads the TCBs at the start");
 
 #define SF_NO_INDEX UINT32_MAX
 
@@ -160,20 +152,33 @@ static inline bool outflow_may_hold(const struct sf_bucket *p, uint16_t sig)
 
 /* ---- keys ---- */
 
-/* Whole keys, word by word (no copy through the stack: see sf_conn_hash_crc()). */
-static inline bool key_eq(const struct sf_flow_key *a, const struct sf_flow_key *b)
+/* Whole keys: @rec a TCB's record (16-byte aligned), @key any. Loaded straight from both (no
+ * copy through the stack: see sf_conn_hash_crc()); with SSE2, 16 bytes a compare. */
+static inline bool key_eq(const struct sf_flow_key *rec, const struct sf_flow_key *key)
 {
-	const uint8_t *p = (const uint8_t *)a, *q = (const uint8_t *)b;
-	uint64_t diff = 0;
+	const uint8_t *p = (const uint8_t *)rec, *q = (const uint8_t *)key;
+	uint64_t x, y;
 
-	for (unsigned int i = 0; i < sizeof(*a); i += 8) {
-		uint64_t x, y;
+	_Static_assert(sizeof(*key) == 40, "two 16-byte halves and 8 bytes");
+	memcpy(&x, p + 32, sizeof(x));
+	memcpy(&y, q + 32, sizeof(y));
+#if defined(__SSE2__)
+	__m128i lo = _mm_cmpeq_epi8(_mm_load_si128((const __m128i *)(const void *)p),
+				    _mm_loadu_si128((const __m128i *)(const void *)q));
+	__m128i hi = _mm_cmpeq_epi8(_mm_load_si128((const __m128i *)(const void *)(p + 16)),
+				    _mm_loadu_si128((const __m128i *)(const void *)(q + 16)));
 
+	return _mm_movemask_epi8(_mm_and_si128(lo, hi)) == 0xffff && x == y;
+#else
+	uint64_t diff = x ^ y;
+
+	for (unsigned int i = 0; i < 32; i += 8) {
 		memcpy(&x, p + i, sizeof(x));
 		memcpy(&y, q + i, sizeof(y));
 		diff |= x ^ y;
 	}
 	return diff == 0;
+#endif
 }
 
 static inline struct sf_tw4 *tw4_at(const struct sf_conn *c, uint32_t i)
@@ -195,7 +200,7 @@ static inline const void *val_key_addr(const struct sf_conn *c, uint32_t v)
 	case SF_CONN_TW6:
 		return tw6_at(c, sf_conn_index(v));
 	default:
-		return &c->tcb_meta[sf_conn_index(v)];
+		return &c->tcbs.meta[sf_conn_index(v)];
 	}
 }
 
@@ -215,7 +220,7 @@ static inline bool val_has_key(const struct sf_conn *c, uint32_t v, const struct
 		       memcmp(e->laddr, key->laddr, 16) == 0 && memcmp(e->raddr, key->raddr, 16) == 0;
 	}
 	default:
-		return key_eq(&c->tcb_meta[sf_conn_index(v)].key, key);
+		return key_eq(&c->tcbs.meta[sf_conn_index(v)].key, key);
 	}
 }
 
@@ -233,28 +238,87 @@ static inline uint32_t *bkt_find_key(const struct sf_conn *c, struct sf_bucket *
 	return NULL;
 }
 
-/* The slot holding @key, or NULL. */
-static inline uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+/* False when no key with hash @hash is mapped: no signature matches in its primary bucket and
+ * none with its signature's bit moved out. Otherwise tbl_find_key() tells. */
+static inline bool tbl_may_hold(const struct sf_conn *c, uint32_t hash)
+{
+	uint16_t sig = tbl_sig(hash);
+	const struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
+
+	return bkt_match(b, sig) != 0 || outflow_may_hold(b, sig);
+}
+
+/* The slot holding value @v, whose key has hash @hash, or NULL. */
+static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash);
 	struct sf_bucket *b = &c->buckets[p];
-	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
 
-	if (slot != NULL || !outflow_may_hold(b, sig))
-		return slot;
-	b = &c->buckets[tbl_other(c, p, sig)];
-	return bkt_find_key(c, b, bkt_match(b, sig), key);
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned int m = bkt_match(b, sig);
+
+		while (m != 0) {
+			unsigned int i = (unsigned int)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (b->val[i] == v)
+				return &b->val[i];
+		}
+		if (!outflow_may_hold(b, sig))
+			break;
+		b = &c->buckets[tbl_other(c, p, sig)];
+	}
+	return NULL;
 }
 
 /* table.c */
-uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v);
-int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v);
-void tbl_remove_slot(struct sf_conn *c, uint32_t *slot);
+uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash);
+int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v);
+
+/* Map a key with hash @hash (not mapped yet) to @v. @return 0, or -ENOSPC (counted). */
+static inline int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
+{
+	struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
+	unsigned int free_mask = bkt_match(b, 0);
+
+	/* Most keys find room in their primary bucket. An empty slot's alt bit is already clear. */
+	if (__builtin_expect(free_mask != 0 && c->stats.table_used < c->table_cap, 1)) {
+		unsigned int i = (unsigned int)__builtin_ctz(free_mask);
+
+		b->sig[i] = tbl_sig(hash);
+		b->val[i] = v;
+		c->stats.table_used++;
+		return 0;
+	}
+	return tbl_insert_slow(c, hash, v);
+}
+
+/* Empty @slot (an address tbl_find_key() or tbl_find_val() returned). */
+static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
+{
+	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
+	unsigned int i = (unsigned int)(slot - b->val);
+
+	if (__builtin_expect((b->alt >> i) & 1u, 0)) {
+		outflow_sub(&c->buckets[tbl_other(c, (uint32_t)(b - c->buckets), b->sig[i])]);
+		b->alt &= (uint8_t)~(1u << i);
+	}
+	b->sig[i] = 0;
+	c->stats.table_used--;
+}
+
+/* ---- TCB pool ---- */
+
+/* Back to the free stack; the caller has already unmapped or remapped its key. */
+static inline void tcb_release(struct sf_conn *c, uint32_t idx)
+{
+	c->tcb_free[c->tcb_free_top++] = idx;
+	c->stats.tcb_used--;
+}
 
 /* tcb.c / tw.c, for create and check */
 void tcb_pool_init(struct sf_conn *c);
-void tcb_release(struct sf_conn *c, uint32_t idx);
 int tw_check(const struct sf_conn *c);
 int tcb_check(const struct sf_conn *c);
 

@@ -63,8 +63,8 @@ void sf_conn_free(struct sf_conn *c)
 	if (c == NULL)
 		return;
 	big_free(c->buckets, c->table_bytes);
-	big_free(c->tcb_mem, c->tcb_bytes);
-	big_free(c->tcb_meta, c->tcb_meta_bytes);
+	big_free(c->tcbs.mem, c->tcb_bytes);
+	big_free(c->tcbs.meta, c->tcb_meta_bytes);
 	big_free(c->tcb_free, c->tcb_free_bytes);
 	big_free(c->tw4.mem, c->tw4.bytes);
 	big_free(c->tw6.mem, c->tw6.bytes);
@@ -110,15 +110,15 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 		goto fail;
 
 	c->tcb_cap = cfg->tcb_capacity;
-	c->tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
-	c->tcb_bytes = (size_t)c->tcb_stride * c->tcb_cap;
+	c->tcbs.stride = (cfg->tcb_size + align - 1) & ~(align - 1);
+	c->tcb_bytes = (size_t)c->tcbs.stride * c->tcb_cap;
 	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
 	c->tcb_free_bytes = sizeof(uint32_t) * (size_t)c->tcb_cap;
 	if (c->tcb_cap != 0) {
-		c->tcb_mem = big_alloc(c->tcb_bytes, cfg->numa_node);
-		c->tcb_meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
+		c->tcbs.mem = big_alloc(c->tcb_bytes, cfg->numa_node);
+		c->tcbs.meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
 		c->tcb_free = big_alloc(c->tcb_free_bytes, cfg->numa_node);
-		if (c->tcb_mem == NULL || c->tcb_meta == NULL || c->tcb_free == NULL)
+		if (c->tcbs.mem == NULL || c->tcbs.meta == NULL || c->tcb_free == NULL)
 			goto fail;
 	}
 	tcb_pool_init(c);
@@ -207,10 +207,42 @@ void sf_conn_prefetch_insert(const struct sf_conn *c, uint32_t hash)
 	__builtin_prefetch(&c->buckets[tbl_other(c, p, tbl_sig(hash))]);
 }
 
+/* The slot holding @key, or NULL. */
+uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+{
+	uint16_t sig = tbl_sig(hash);
+	uint32_t p = tbl_primary(c, hash);
+	struct sf_bucket *b = &c->buckets[p];
+	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
+
+	if (slot != NULL || !outflow_may_hold(b, sig))
+		return slot;
+	b = &c->buckets[tbl_other(c, p, sig)];
+	return bkt_find_key(c, b, bkt_match(b, sig), key);
+}
+
+_Static_assert(SF_CONN_TCB == 0, "a TCB's table value is its index");
+
 uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
 {
-	const uint32_t *slot = tbl_find_key(c, key, hash);
+	uint16_t sig = tbl_sig(hash);
+	const struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
+	unsigned int m = bkt_match(b, sig);
+	const uint32_t *slot;
 
+	/* What nearly every segment meets, in few registers: its TCB is the first candidate, or
+	 * there is no candidate and no key moved out. The rest (TIME_WAIT, more candidates, the
+	 * other bucket) walks the table in full. */
+	if (m != 0) {
+		uint32_t v = b->val[(unsigned int)__builtin_ctz(m)];
+
+		/* kind TCB (0): the value is the index */
+		if (v <= SF_CONN_INDEX_MASK && key_eq(&c->tcbs.meta[v].key, key))
+			return v;
+	} else if (!outflow_may_hold(b, sig)) {
+		return SF_CONN_MISS;
+	}
+	slot = tbl_find_key(c, key, hash);
 	return slot != NULL ? *slot : SF_CONN_MISS;
 }
 
@@ -259,29 +291,6 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 			slot = tbl_find_key(c, keys[i], hashes[i]); /* a false candidate hid the other bucket */
 		vals[i] = slot != NULL ? *slot : SF_CONN_MISS;
 	}
-}
-
-uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
-{
-	uint16_t sig = tbl_sig(hash);
-	uint32_t p = tbl_primary(c, hash);
-	struct sf_bucket *b = &c->buckets[p];
-
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned int m = bkt_match(b, sig);
-
-		while (m != 0) {
-			unsigned int i = (unsigned int)__builtin_ctz(m);
-
-			m &= m - 1;
-			if (b->val[i] == v)
-				return &b->val[i];
-		}
-		if (!outflow_may_hold(b, sig))
-			break;
-		b = &c->buckets[tbl_other(c, p, sig)];
-	}
-	return NULL;
 }
 
 /* ---- insert and remove ---- */
@@ -369,7 +378,8 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 	return UINT32_MAX;
 }
 
-int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
+/* tbl_insert() when the table is at capacity or the key's primary bucket is full. */
+int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v)
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash), o, root;
@@ -377,11 +387,6 @@ int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 
 	if (c->stats.table_used >= c->table_cap)
 		goto full;
-	free_mask = bkt_match(&c->buckets[p], 0);
-	if (free_mask != 0) {
-		slot_put(c, p, (unsigned int)__builtin_ctz(free_mask), sig, v, false);
-		goto done;
-	}
 	o = tbl_other(c, p, sig);
 	free_mask = bkt_match(&c->buckets[o], 0);
 	if (free_mask != 0) {
@@ -395,25 +400,11 @@ int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 	slot_put(c, root, slot, sig, v, root != p);
 	if (root != p)
 		outflow_add(&c->buckets[p], sig);
-done:
 	c->stats.table_used++;
 	return 0;
 full:
 	c->stats.table_full++;
 	return -ENOSPC;
-}
-
-void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
-{
-	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
-	unsigned int i = (unsigned int)(slot - b->val);
-	uint32_t bi = (uint32_t)(b - c->buckets);
-
-	if ((b->alt >> i) & 1u)
-		outflow_sub(&c->buckets[tbl_other(c, bi, b->sig[i])]);
-	b->sig[i] = 0;
-	b->alt &= (uint8_t)~(1u << i);
-	c->stats.table_used--;
 }
 
 /* ---- consistency ---- */
@@ -430,7 +421,7 @@ static uint32_t val_hash(const struct sf_conn *c, uint32_t v)
 		sf_tw_key(c, v, &k);
 		return c->hash_fn(&k, c->hash_ctx);
 	default:
-		return c->tcb_meta[sf_conn_index(v)].hash;
+		return c->tcbs.meta[sf_conn_index(v)].hash;
 	}
 }
 

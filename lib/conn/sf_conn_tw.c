@@ -135,7 +135,7 @@ static enum sf_conn_kind kind_of_family(uint8_t family)
 int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
 		   uint32_t *ref)
 {
-	const struct sf_tcb_meta *m = &c->tcb_meta[tcb_idx];
+	const struct sf_tcb_meta *m = &c->tcbs.meta[tcb_idx];
 	enum sf_conn_kind k = kind_of_family(m->key.family);
 	uint32_t *slot = tbl_find_val(c, m->hash, sf_conn_tcb_value(tcb_idx));
 	uint32_t v;
@@ -166,7 +166,7 @@ int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 	uint32_t v;
 	int rc;
 
-	if (tbl_find_key(c, key, hash) != NULL)
+	if (tbl_may_hold(c, hash) && tbl_find_key(c, key, hash) != NULL)
 		return -EEXIST;
 	if (ring_of(c, k)->cap == 0) {
 		c->stats.tw_refused++;

@@ -422,7 +422,7 @@ static void memory_prefers_the_configured_numa_node(void **state)
 	assert_non_null(c);
 	assert_int_equal(policy_of(c->buckets, &nodes), 1 /* MPOL_PREFERRED */);
 	assert_int_equal(nodes, 1UL);
-	assert_int_equal(policy_of(c->tcb_mem, &nodes), 1);
+	assert_int_equal(policy_of(c->tcbs.mem, &nodes), 1);
 	assert_int_equal(policy_of(c->tw4.mem, &nodes), 1);
 	sf_conn_free(c);
 	cfg.numa_node = -1;
