@@ -129,12 +129,14 @@ struct sf_conn_memory {
 
 /**
  * Beside each TCB, one cache line: its key (compared on lookup; the engine builds segments from
- * it) and its hash (to unmap it). Private to lib/conn; public for the inline accessors below.
+ * it), its hash and where its table slot is (to unmap it without a search). Private to lib/conn;
+ * public for the inline accessors below.
  */
 struct sf_tcb_meta {
 	struct sf_flow_key key;
 	uint32_t hash;
-	uint8_t pad[20];
+	uint32_t pos;      /**< its table slot: bucket * 8 + slot, kept as cuckoo moves shift it */
+	uint8_t pad[16];
 };
 
 /**

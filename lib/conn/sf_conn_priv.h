@@ -272,40 +272,77 @@ static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uin
 	return NULL;
 }
 
+/* The value slot at position @pos: bucket * SF_BUCKET_SLOTS + slot. */
+static inline uint32_t *tbl_slot_at(const struct sf_conn *c, uint32_t pos)
+{
+	return &c->buckets[pos / SF_BUCKET_SLOTS].val[pos % SF_BUCKET_SLOTS];
+}
+
+/* Slot @i of bucket @bi now holds value @v: a TCB's record follows it there. */
+static inline void val_placed(struct sf_conn *c, uint32_t v, uint32_t bi, unsigned int i)
+{
+	if (sf_conn_kind(v) == SF_CONN_TCB)
+		c->tcbs.meta[sf_conn_index(v)].pos = bi * SF_BUCKET_SLOTS + i;
+}
+
 /* table.c */
 uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash);
 int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v);
 
+/* The free slots of bucket @p when the table may grow: where most inserts go, into their
+ * primary bucket (tbl_put_primary()); 0 sends them to tbl_insert_slow(). */
+static inline unsigned int tbl_primary_room(const struct sf_conn *c, uint32_t p)
+{
+	return c->stats.table_used < c->table_cap ? bkt_match(&c->buckets[p], 0) : 0;
+}
+
+/* Map a key of signature @sig to @v in the first of the free slots @room of its primary
+ * bucket @p. An empty slot's alt bit is already clear. */
+static inline void tbl_put_primary(struct sf_conn *c, uint32_t p, unsigned int room, uint16_t sig, uint32_t v)
+{
+	struct sf_bucket *b = &c->buckets[p];
+	unsigned int i = (unsigned int)__builtin_ctz(room);
+
+	b->sig[i] = sig;
+	b->val[i] = v;
+	val_placed(c, v, p, i);
+	c->stats.table_used++;
+}
+
 /* Map a key with hash @hash (not mapped yet) to @v. @return 0, or -ENOSPC (counted). */
 static inline int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 {
-	struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
-	unsigned int free_mask = bkt_match(b, 0);
+	uint32_t p = tbl_primary(c, hash);
+	unsigned int room = tbl_primary_room(c, p);
 
-	/* Most keys find room in their primary bucket. An empty slot's alt bit is already clear. */
-	if (__builtin_expect(free_mask != 0 && c->stats.table_used < c->table_cap, 1)) {
-		unsigned int i = (unsigned int)__builtin_ctz(free_mask);
-
-		b->sig[i] = tbl_sig(hash);
-		b->val[i] = v;
-		c->stats.table_used++;
+	if (__builtin_expect(room != 0, 1)) {
+		tbl_put_primary(c, p, room, tbl_sig(hash), v);
 		return 0;
 	}
 	return tbl_insert_slow(c, hash, v);
 }
 
-/* Empty @slot (an address tbl_find_key() or tbl_find_val() returned). */
-static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
+/* Empty the slot at position @pos (see tbl_slot_at()). */
+static inline void tbl_remove_at(struct sf_conn *c, uint32_t pos)
 {
-	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
-	unsigned int i = (unsigned int)(slot - b->val);
+	uint32_t bi = pos / SF_BUCKET_SLOTS;
+	unsigned int i = pos % SF_BUCKET_SLOTS;
+	struct sf_bucket *b = &c->buckets[bi];
 
 	if (__builtin_expect((b->alt >> i) & 1u, 0)) {
-		outflow_sub(&c->buckets[tbl_other(c, (uint32_t)(b - c->buckets), b->sig[i])]);
+		outflow_sub(&c->buckets[tbl_other(c, bi, b->sig[i])]);
 		b->alt &= (uint8_t)~(1u << i);
 	}
 	b->sig[i] = 0;
 	c->stats.table_used--;
+}
+
+/* Empty @slot (an address tbl_find_key(), tbl_find_val() or tbl_slot_at() returned). */
+static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
+{
+	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
+
+	tbl_remove_at(c, (uint32_t)(b - c->buckets) * SF_BUCKET_SLOTS + (uint32_t)(slot - b->val));
 }
 
 /* ---- TCB pool ---- */

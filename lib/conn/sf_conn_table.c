@@ -84,15 +84,6 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	uint32_t align = cfg->tcb_align != 0 ? cfg->tcb_align : 64;
 
 	slots = (uint64_t)cfg->tcb_capacity + cfg->tw4_capacity + cfg->tw6_capacity;
-	if (cfg->tcb_capacity > SF_CONN_MAX_CAPACITY || cfg->tw4_capacity > SF_CONN_MAX_CAPACITY ||
-	    cfg->tw6_capacity > SF_CONN_MAX_CAPACITY || slots == 0 || slots > UINT32_MAX - 1 ||
-	    (align & (align - 1)) != 0 || align > 4096 || (cfg->tcb_capacity != 0 && cfg->tcb_size == 0)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
 	/* Size for at most 85 % of the slots used: 8-way buckets with two choices fill well past
 	 * that before a breadth-first cuckoo search fails, but inserts into full primary buckets
 	 * (a second cache line) and cuckoo moves grow quickly near 90 %. */
@@ -100,6 +91,16 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	     ((uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM);
 	if (nb < 2)
 		nb = 2;
+	if (cfg->tcb_capacity > SF_CONN_MAX_CAPACITY || cfg->tw4_capacity > SF_CONN_MAX_CAPACITY ||
+	    cfg->tw6_capacity > SF_CONN_MAX_CAPACITY || slots == 0 || slots > UINT32_MAX - 1 ||
+	    nb > UINT32_MAX / SF_BUCKET_SLOTS /* slot positions are 32-bit */ ||
+	    (align & (align - 1)) != 0 || align > 4096 || (cfg->tcb_capacity != 0 && cfg->tcb_size == 0)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
 	c->nb = (uint32_t)nb;
 	c->table_cap = (uint32_t)slots;
 	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
@@ -301,6 +302,7 @@ static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t si
 
 	b->sig[i] = sig;
 	b->val[i] = v;
+	val_placed(c, v, bi, i);
 	if (in_other)
 		b->alt |= (uint8_t)(1u << i);
 	else

@@ -20,7 +20,22 @@ void tcb_pool_init(struct sf_conn *c)
 	c->tcb_free_top = c->tcb_cap;
 }
 
-int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx)
+/* Pop TCB @i, the top of the free stack, for @key (already mapped to it): record key and hash. */
+static inline void tcb_take(struct sf_conn *c, uint32_t i, const struct sf_flow_key *key, uint32_t hash)
+{
+	uint32_t top = --c->tcb_free_top;
+
+	/* The stack says which records come next: start their cache misses now. */
+	if (top > ALLOC_PREFETCH)
+		__builtin_prefetch(&c->tcbs.meta[c->tcb_free[top - ALLOC_PREFETCH]], 1);
+	c->tcbs.meta[i].key = *key;
+	c->tcbs.meta[i].hash = hash;
+	c->stats.tcb_used++;
+}
+
+/* sf_tcb_alloc() in full: an empty pool, a key that may be mapped, a full primary bucket. */
+static __attribute__((noinline)) int tcb_alloc_slow(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash,
+						    uint32_t *idx)
 {
 	uint32_t i;
 	int rc;
@@ -35,23 +50,31 @@ int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 	rc = tbl_insert(c, hash, sf_conn_tcb_value(i));
 	if (rc != 0)
 		return rc;
-	c->tcb_free_top--;
-	/* The stack says which records come next: start their cache misses now. */
-	if (c->tcb_free_top > ALLOC_PREFETCH)
-		__builtin_prefetch(&c->tcbs.meta[c->tcb_free[c->tcb_free_top - ALLOC_PREFETCH]], 1);
-	c->tcbs.meta[i].key = *key;
-	c->tcbs.meta[i].hash = hash;
-	c->stats.tcb_used++;
+	tcb_take(c, i, key, hash);
+	*idx = i;
+	return 0;
+}
+
+int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx)
+{
+	uint32_t p = tbl_primary(c, hash);
+	unsigned int room = tbl_primary_room(c, p);
+	uint32_t i;
+
+	/* A SYN's usual case without a call, so without saved registers: a TCB free, no key that
+	 * could be this one, room in the key's primary bucket. */
+	if (__builtin_expect(c->tcb_free_top == 0 || room == 0 || tbl_may_hold(c, hash), 0))
+		return tcb_alloc_slow(c, key, hash, idx);
+	i = c->tcb_free[c->tcb_free_top - 1];
+	tbl_put_primary(c, p, room, tbl_sig(hash), sf_conn_tcb_value(i));
+	tcb_take(c, i, key, hash);
 	*idx = i;
 	return 0;
 }
 
 void sf_tcb_free(struct sf_conn *c, uint32_t idx)
 {
-	uint32_t *slot = tbl_find_val(c, c->tcbs.meta[idx].hash, sf_conn_tcb_value(idx));
-
-	if (slot != NULL)
-		tbl_remove_slot(c, slot);
+	tbl_remove_at(c, c->tcbs.meta[idx].pos);
 	tcb_release(c, idx);
 }
 
@@ -79,8 +102,9 @@ int tcb_check(const struct sf_conn *c)
 		if (is_free[i])
 			continue;
 		used++;
-		if (tbl_find_val(c, m->hash, sf_conn_tcb_value(i)) == NULL)
-			rc = -22; /* allocated TCB not mapped */
+		if (m->pos / SF_BUCKET_SLOTS >= c->nb ||
+		    tbl_find_val(c, m->hash, sf_conn_tcb_value(i)) != tbl_slot_at(c, m->pos))
+			rc = -22; /* allocated TCB not mapped, or not where its record says */
 		else if (c->hash_fn(&m->key, c->hash_ctx) != m->hash)
 			rc = -23; /* recorded hash is not the key's */
 	}

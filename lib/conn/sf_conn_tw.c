@@ -137,12 +137,11 @@ int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state
 {
 	const struct sf_tcb_meta *m = &c->tcbs.meta[tcb_idx];
 	enum sf_conn_kind k = kind_of_family(m->key.family);
-	uint32_t *slot = tbl_find_val(c, m->hash, sf_conn_tcb_value(tcb_idx));
+	uint32_t *slot = tbl_slot_at(c, m->pos);
 	uint32_t v;
 
 	if (ring_of(c, k)->cap == 0) {
-		if (slot != NULL)
-			tbl_remove_slot(c, slot);
+		tbl_remove_slot(c, slot);
 		tcb_release(c, tcb_idx);
 		c->stats.tw_refused++;
 		return -ENOSPC;
@@ -150,10 +149,7 @@ int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state
 	/* Recycling may clear other slots but never moves one: @slot stays valid. */
 	v = tw_value(k, ring_push(c, k));
 	tw_fill(c, v, &m->key, m->hash, st, (uint32_t)expires);
-	if (slot != NULL)
-		*slot = v;
-	else if (tbl_insert(c, m->hash, v) != 0)
-		tw_make_hole(c, v);
+	*slot = v;
 	tcb_release(c, tcb_idx);
 	*ref = v;
 	return 0;
