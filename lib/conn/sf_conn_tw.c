@@ -186,11 +186,17 @@ struct sf_tw_state *sf_tw_get(const struct sf_conn *c, uint32_t ref)
 	return &tw4_at(c, sf_conn_index(ref))->st;
 }
 
-uint32_t sf_tw_expires(const struct sf_conn *c, uint32_t ref)
+/* sf_tw_expires(), inline for expiry's two looks at every entry. */
+static inline uint32_t tw_expires(const struct sf_conn *c, uint32_t ref)
 {
 	if (sf_conn_kind(ref) == SF_CONN_TW6)
 		return tw6_at(c, sf_conn_index(ref))->expires;
 	return tw4_at(c, sf_conn_index(ref))->expires;
+}
+
+uint32_t sf_tw_expires(const struct sf_conn *c, uint32_t ref)
+{
+	return tw_expires(c, ref);
 }
 
 void sf_tw_key(const struct sf_conn *c, uint32_t ref, struct sf_flow_key *key)
@@ -247,7 +253,7 @@ void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash)
 
 static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
 {
-	return (int32_t)(sf_tw_expires(c, v) - now) <= 0;
+	return (int32_t)(tw_expires(c, v) - now) <= 0;
 }
 
 /* Hash of the entry @j places behind the head of ring @k, its bucket prefetched, when it is
