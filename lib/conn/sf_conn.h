@@ -139,17 +139,32 @@ struct sf_tcb_meta {
 	uint8_t pad[16];
 };
 
+struct sf_bucket;
+
+/** Bytes of one table bucket (a cache line). */
+#define SF_CONN_BUCKET_BYTES 64
+
 /**
- * The first member of struct sf_conn: where the TCBs and their records are. Private to lib/conn;
- * public so that the accessors below, called on every segment, are pointer arithmetic inline.
+ * The first member of struct sf_conn: where the TCBs, their records and the table's buckets are.
+ * Private to lib/conn; public so that the accessors and the prefetch below, called on every
+ * segment, are a little arithmetic inline.
  */
-struct sf_conn_tcbs {
-	uint8_t *mem;              /**< TCB objects, @c stride bytes apart */
-	struct sf_tcb_meta *meta;  /**< their records */
-	uint32_t stride;
+struct sf_conn_head {
+	uint8_t *tcb_mem;              /**< TCB objects, @c tcb_stride bytes apart */
+	struct sf_tcb_meta *tcb_meta;  /**< their records */
+	uint32_t tcb_stride;
+	uint32_t nb;                   /**< buckets in the table */
+	struct sf_bucket *buckets;     /**< the table */
 };
 
 struct sf_conn;
+
+/* struct sf_conn starts with its struct sf_conn_head (a pointer to a struct is one to its first
+ * member). */
+static inline const struct sf_conn_head *sf_conn_head_of(const struct sf_conn *c)
+{
+	return (const struct sf_conn_head *)(const void *)c;
+}
 
 /**
  * Allocate one lcore's table, TCB pool and TIME_WAIT rings (anonymous mappings with a
@@ -175,8 +190,18 @@ uint32_t sf_conn_hash_crc(const struct sf_flow_key *key);
 /** The configured hash of @p key (hash_fn, or sf_conn_hash_crc()). */
 uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key);
 
+/** Index of the bucket @p hash maps to first: fastrange, a multiply instead of a division. */
+static inline uint32_t sf_conn_first_bucket(const struct sf_conn *c, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * sf_conn_head_of(c)->nb) >> 32);
+}
+
 /** Prefetch the bucket @p hash maps to first, ahead of a lookup or a delete. */
-void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash);
+static inline void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
+{
+	__builtin_prefetch((const uint8_t *)sf_conn_head_of(c)->buckets +
+			   (size_t)sf_conn_first_bucket(c, hash) * SF_CONN_BUCKET_BYTES);
+}
 
 /** Prefetch both buckets @p hash maps to, ahead of an insert (a full first bucket sends the
  * key to its other one). */
@@ -211,39 +236,32 @@ int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 /** Unmap TCB @p idx's key and return the TCB to the pool. */
 void sf_tcb_free(struct sf_conn *c, uint32_t idx);
 
-/* struct sf_conn starts with its struct sf_conn_tcbs (a pointer to a struct is one to its first
- * member). */
-static inline const struct sf_conn_tcbs *sf_conn_tcbs_of(const struct sf_conn *c)
-{
-	return (const struct sf_conn_tcbs *)(const void *)c;
-}
-
 /** Address of TCB @p idx. */
 static inline void *sf_tcb_ptr(const struct sf_conn *c, uint32_t idx)
 {
-	const struct sf_conn_tcbs *t = sf_conn_tcbs_of(c);
+	const struct sf_conn_head *h = sf_conn_head_of(c);
 
-	return t->mem + (size_t)idx * t->stride;
+	return h->tcb_mem + (size_t)idx * h->tcb_stride;
 }
 
 /** Index of the TCB at @p tcb (an address sf_tcb_ptr() returned). */
 static inline uint32_t sf_tcb_index(const struct sf_conn *c, const void *tcb)
 {
-	const struct sf_conn_tcbs *t = sf_conn_tcbs_of(c);
+	const struct sf_conn_head *h = sf_conn_head_of(c);
 
-	return (uint32_t)((size_t)((const uint8_t *)tcb - t->mem) / t->stride);
+	return (uint32_t)((size_t)((const uint8_t *)tcb - h->tcb_mem) / h->tcb_stride);
 }
 
 /** Key of TCB @p idx (valid while it is allocated). */
 static inline const struct sf_flow_key *sf_tcb_key(const struct sf_conn *c, uint32_t idx)
 {
-	return &sf_conn_tcbs_of(c)->meta[idx].key;
+	return &sf_conn_head_of(c)->tcb_meta[idx].key;
 }
 
 /** Hash recorded for TCB @p idx. */
 static inline uint32_t sf_tcb_hash(const struct sf_conn *c, uint32_t idx)
 {
-	return sf_conn_tcbs_of(c)->meta[idx].hash;
+	return sf_conn_head_of(c)->tcb_meta[idx].hash;
 }
 
 /* ---- TIME_WAIT store ---- */

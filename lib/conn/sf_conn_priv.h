@@ -64,9 +64,7 @@ struct sf_tw_ring {
 };
 
 struct sf_conn {
-	struct sf_conn_tcbs tcbs; /* first: sf_conn.h's inline accessors read it */
-	struct sf_bucket *buckets;
-	uint32_t nb;
+	struct sf_conn_head h; /* first: sf_conn.h's inline functions read it */
 	uint32_t table_cap;
 	size_t table_bytes;
 	sf_conn_hash_fn hash_fn;
@@ -83,11 +81,11 @@ struct sf_conn {
 	struct sf_conn_stats stats;
 };
 
-_Static_assert(sizeof(struct sf_bucket) == 64, "a bucket is one cache line");
+_Static_assert(sizeof(struct sf_bucket) == SF_CONN_BUCKET_BYTES, "a bucket is one cache line");
 _Static_assert(sizeof(struct sf_tw4) == 32, "an IPv4 TIME_WAIT entry is 32 bytes");
 _Static_assert(sizeof(struct sf_tw6) == 64, "an IPv6 TIME_WAIT entry is 64 bytes");
 _Static_assert(sizeof(struct sf_tcb_meta) == 64, "a TCB key record is one cache line");
-_Static_assert(offsetof(struct sf_conn, tcbs) == 0, "sf_conn.h reads the TCBs at the start");
+_Static_assert(offsetof(struct sf_conn, h) == 0, "sf_conn.h reads the head at the start");
 
 #define SF_NO_INDEX UINT32_MAX
 
@@ -95,7 +93,7 @@ _Static_assert(offsetof(struct sf_conn, tcbs) == 0, "sf_conn.h reads the TCBs at
 
 static inline uint32_t tbl_primary(const struct sf_conn *c, uint32_t hash)
 {
-	return (uint32_t)(((uint64_t)hash * c->nb) >> 32);
+	return sf_conn_first_bucket(c, hash);
 }
 
 static inline uint16_t tbl_sig(uint32_t hash)
@@ -108,9 +106,9 @@ static inline uint16_t tbl_sig(uint32_t hash)
 
 static inline uint32_t tbl_other(const struct sf_conn *c, uint32_t b, uint16_t sig)
 {
-	uint32_t f = (uint32_t)(((uint64_t)((uint32_t)sig * UINT32_C(0x85ebca6b)) * c->nb) >> 32);
+	uint32_t f = (uint32_t)(((uint64_t)((uint32_t)sig * UINT32_C(0x85ebca6b)) * c->h.nb) >> 32);
 
-	return f >= b ? f - b : f + c->nb - b;
+	return f >= b ? f - b : f + c->h.nb - b;
 }
 
 /* Bit i set when slot i's signature equals @sig. */
@@ -200,7 +198,7 @@ static inline const void *val_key_addr(const struct sf_conn *c, uint32_t v)
 	case SF_CONN_TW6:
 		return tw6_at(c, sf_conn_index(v));
 	default:
-		return &c->tcbs.meta[sf_conn_index(v)];
+		return &c->h.tcb_meta[sf_conn_index(v)];
 	}
 }
 
@@ -220,7 +218,7 @@ static inline bool val_has_key(const struct sf_conn *c, uint32_t v, const struct
 		       memcmp(e->laddr, key->laddr, 16) == 0 && memcmp(e->raddr, key->raddr, 16) == 0;
 	}
 	default:
-		return key_eq(&c->tcbs.meta[sf_conn_index(v)].key, key);
+		return key_eq(&c->h.tcb_meta[sf_conn_index(v)].key, key);
 	}
 }
 
@@ -243,7 +241,7 @@ static inline uint32_t *bkt_find_key(const struct sf_conn *c, struct sf_bucket *
 static inline bool tbl_may_hold(const struct sf_conn *c, uint32_t hash)
 {
 	uint16_t sig = tbl_sig(hash);
-	const struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
+	const struct sf_bucket *b = &c->h.buckets[tbl_primary(c, hash)];
 
 	return bkt_match(b, sig) != 0 || outflow_may_hold(b, sig);
 }
@@ -253,7 +251,7 @@ static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uin
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash);
-	struct sf_bucket *b = &c->buckets[p];
+	struct sf_bucket *b = &c->h.buckets[p];
 
 	for (int pass = 0; pass < 2; pass++) {
 		unsigned int m = bkt_match(b, sig);
@@ -267,7 +265,7 @@ static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uin
 		}
 		if (!outflow_may_hold(b, sig))
 			break;
-		b = &c->buckets[tbl_other(c, p, sig)];
+		b = &c->h.buckets[tbl_other(c, p, sig)];
 	}
 	return NULL;
 }
@@ -275,14 +273,14 @@ static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uin
 /* The value slot at position @pos: bucket * SF_BUCKET_SLOTS + slot. */
 static inline uint32_t *tbl_slot_at(const struct sf_conn *c, uint32_t pos)
 {
-	return &c->buckets[pos / SF_BUCKET_SLOTS].val[pos % SF_BUCKET_SLOTS];
+	return &c->h.buckets[pos / SF_BUCKET_SLOTS].val[pos % SF_BUCKET_SLOTS];
 }
 
 /* Slot @i of bucket @bi now holds value @v: a TCB's record follows it there. */
 static inline void val_placed(struct sf_conn *c, uint32_t v, uint32_t bi, unsigned int i)
 {
 	if (sf_conn_kind(v) == SF_CONN_TCB)
-		c->tcbs.meta[sf_conn_index(v)].pos = bi * SF_BUCKET_SLOTS + i;
+		c->h.tcb_meta[sf_conn_index(v)].pos = bi * SF_BUCKET_SLOTS + i;
 }
 
 /* table.c */
@@ -293,14 +291,14 @@ int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v);
  * primary bucket (tbl_put_primary()); 0 sends them to tbl_insert_slow(). */
 static inline unsigned int tbl_primary_room(const struct sf_conn *c, uint32_t p)
 {
-	return c->stats.table_used < c->table_cap ? bkt_match(&c->buckets[p], 0) : 0;
+	return c->stats.table_used < c->table_cap ? bkt_match(&c->h.buckets[p], 0) : 0;
 }
 
 /* Map a key of signature @sig to @v in the first of the free slots @room of its primary
  * bucket @p. An empty slot's alt bit is already clear. */
 static inline void tbl_put_primary(struct sf_conn *c, uint32_t p, unsigned int room, uint16_t sig, uint32_t v)
 {
-	struct sf_bucket *b = &c->buckets[p];
+	struct sf_bucket *b = &c->h.buckets[p];
 	unsigned int i = (unsigned int)__builtin_ctz(room);
 
 	b->sig[i] = sig;
@@ -327,10 +325,10 @@ static inline void tbl_remove_at(struct sf_conn *c, uint32_t pos)
 {
 	uint32_t bi = pos / SF_BUCKET_SLOTS;
 	unsigned int i = pos % SF_BUCKET_SLOTS;
-	struct sf_bucket *b = &c->buckets[bi];
+	struct sf_bucket *b = &c->h.buckets[bi];
 
 	if (__builtin_expect((b->alt >> i) & 1u, 0)) {
-		outflow_sub(&c->buckets[tbl_other(c, bi, b->sig[i])]);
+		outflow_sub(&c->h.buckets[tbl_other(c, bi, b->sig[i])]);
 		b->alt &= (uint8_t)~(1u << i);
 	}
 	b->sig[i] = 0;
@@ -342,7 +340,7 @@ static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
 {
 	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
 
-	tbl_remove_at(c, (uint32_t)(b - c->buckets) * SF_BUCKET_SLOTS + (uint32_t)(slot - b->val));
+	tbl_remove_at(c, (uint32_t)(b - c->h.buckets) * SF_BUCKET_SLOTS + (uint32_t)(slot - b->val));
 }
 
 /* ---- TCB pool ---- */

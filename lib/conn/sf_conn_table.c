@@ -62,9 +62,9 @@ void sf_conn_free(struct sf_conn *c)
 {
 	if (c == NULL)
 		return;
-	big_free(c->buckets, c->table_bytes);
-	big_free(c->tcbs.mem, c->tcb_bytes);
-	big_free(c->tcbs.meta, c->tcb_meta_bytes);
+	big_free(c->h.buckets, c->table_bytes);
+	big_free(c->h.tcb_mem, c->tcb_bytes);
+	big_free(c->h.tcb_meta, c->tcb_meta_bytes);
 	big_free(c->tcb_free, c->tcb_free_bytes);
 	big_free(c->tw4.mem, c->tw4.bytes);
 	big_free(c->tw6.mem, c->tw6.bytes);
@@ -101,25 +101,25 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	c->nb = (uint32_t)nb;
+	c->h.nb = (uint32_t)nb;
 	c->table_cap = (uint32_t)slots;
 	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
 	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : crc_hash_fn;
 	c->hash_ctx = cfg->hash_ctx;
-	c->buckets = big_alloc(c->table_bytes, cfg->numa_node);
-	if (c->buckets == NULL)
+	c->h.buckets = big_alloc(c->table_bytes, cfg->numa_node);
+	if (c->h.buckets == NULL)
 		goto fail;
 
 	c->tcb_cap = cfg->tcb_capacity;
-	c->tcbs.stride = (cfg->tcb_size + align - 1) & ~(align - 1);
-	c->tcb_bytes = (size_t)c->tcbs.stride * c->tcb_cap;
+	c->h.tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
+	c->tcb_bytes = (size_t)c->h.tcb_stride * c->tcb_cap;
 	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
 	c->tcb_free_bytes = sizeof(uint32_t) * (size_t)c->tcb_cap;
 	if (c->tcb_cap != 0) {
-		c->tcbs.mem = big_alloc(c->tcb_bytes, cfg->numa_node);
-		c->tcbs.meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
+		c->h.tcb_mem = big_alloc(c->tcb_bytes, cfg->numa_node);
+		c->h.tcb_meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
 		c->tcb_free = big_alloc(c->tcb_free_bytes, cfg->numa_node);
-		if (c->tcbs.mem == NULL || c->tcbs.meta == NULL || c->tcb_free == NULL)
+		if (c->h.tcb_mem == NULL || c->h.tcb_meta == NULL || c->tcb_free == NULL)
 			goto fail;
 	}
 	tcb_pool_init(c);
@@ -149,7 +149,7 @@ void sf_conn_memory(const struct sf_conn *c, struct sf_conn_memory *m)
 {
 	m->table_bytes = c->table_bytes;
 	m->table_slots = c->table_cap;
-	m->buckets = c->nb;
+	m->buckets = c->h.nb;
 	m->tcb_bytes = c->tcb_bytes;
 	m->tcb_key_bytes = c->tcb_meta_bytes + c->tcb_free_bytes;
 	m->tw4_bytes = c->tw4.bytes;
@@ -194,18 +194,13 @@ uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key)
 
 /* ---- lookup ---- */
 
-void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
-{
-	__builtin_prefetch(&c->buckets[tbl_primary(c, hash)]);
-}
-
 void sf_conn_prefetch_insert(const struct sf_conn *c, uint32_t hash)
 {
 	uint32_t p = tbl_primary(c, hash);
 
-	__builtin_prefetch(&c->buckets[p]);
+	__builtin_prefetch(&c->h.buckets[p]);
 	/* an insert into a full primary bucket goes on to the other one */
-	__builtin_prefetch(&c->buckets[tbl_other(c, p, tbl_sig(hash))]);
+	__builtin_prefetch(&c->h.buckets[tbl_other(c, p, tbl_sig(hash))]);
 }
 
 /* The slot holding @key, or NULL. */
@@ -213,12 +208,12 @@ uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, u
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash);
-	struct sf_bucket *b = &c->buckets[p];
+	struct sf_bucket *b = &c->h.buckets[p];
 	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
 
 	if (slot != NULL || !outflow_may_hold(b, sig))
 		return slot;
-	b = &c->buckets[tbl_other(c, p, sig)];
+	b = &c->h.buckets[tbl_other(c, p, sig)];
 	return bkt_find_key(c, b, bkt_match(b, sig), key);
 }
 
@@ -227,7 +222,7 @@ _Static_assert(SF_CONN_TCB == 0, "a TCB's table value is its index");
 uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
 {
 	uint16_t sig = tbl_sig(hash);
-	const struct sf_bucket *b = &c->buckets[tbl_primary(c, hash)];
+	const struct sf_bucket *b = &c->h.buckets[tbl_primary(c, hash)];
 	unsigned int m = bkt_match(b, sig);
 	const uint32_t *slot;
 
@@ -238,7 +233,7 @@ uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, 
 		uint32_t v = b->val[(unsigned int)__builtin_ctz(m)];
 
 		/* kind TCB (0): the value is the index */
-		if (v <= SF_CONN_INDEX_MASK && key_eq(&c->tcbs.meta[v].key, key))
+		if (v <= SF_CONN_INDEX_MASK && key_eq(&c->h.tcb_meta[v].key, key))
 			return v;
 	} else if (!outflow_may_hold(b, sig)) {
 		return SF_CONN_MISS;
@@ -257,7 +252,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 		n = SF_CONN_BURST_MAX;
 	/* 1: every primary bucket */
 	for (unsigned int i = 0; i < n; i++) {
-		b[i] = &c->buckets[tbl_primary(c, hashes[i])];
+		b[i] = &c->h.buckets[tbl_primary(c, hashes[i])];
 		__builtin_prefetch(b[i]);
 	}
 	/* 2: the first candidate's key; or the other bucket when the key may have moved there */
@@ -269,7 +264,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 		if (match[i] != 0) {
 			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
 		} else if (outflow_may_hold(b[i], sig)) {
-			o[i] = &c->buckets[tbl_other(c, (uint32_t)(b[i] - c->buckets), sig)];
+			o[i] = &c->h.buckets[tbl_other(c, (uint32_t)(b[i] - c->h.buckets), sig)];
 			__builtin_prefetch(o[i]);
 		}
 	}
@@ -298,7 +293,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 
 static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t sig, uint32_t v, bool in_other)
 {
-	struct sf_bucket *b = &c->buckets[bi];
+	struct sf_bucket *b = &c->h.buckets[bi];
 
 	b->sig[i] = sig;
 	b->val[i] = v;
@@ -312,16 +307,16 @@ static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t si
 /* Move the entry in slot @i of bucket @x to free slot @j of its other bucket @y. */
 static void slot_move(struct sf_conn *c, uint32_t x, unsigned int i, uint32_t y, unsigned int j)
 {
-	struct sf_bucket *bx = &c->buckets[x];
+	struct sf_bucket *bx = &c->h.buckets[x];
 	bool was_other = (bx->alt >> i) & 1u;
 
 	slot_put(c, y, j, bx->sig[i], bx->val[i], !was_other);
 	bx->sig[i] = 0;
 	bx->alt &= (uint8_t)~(1u << i);
 	if (was_other)
-		outflow_sub(&c->buckets[y]); /* back in its primary */
+		outflow_sub(&c->h.buckets[y]); /* back in its primary */
 	else
-		outflow_add(&c->buckets[x], c->buckets[y].sig[j]); /* left its primary */
+		outflow_add(&c->h.buckets[x], c->h.buckets[y].sig[j]); /* left its primary */
 	c->stats.cuckoo_moves++;
 }
 
@@ -343,7 +338,7 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 		q[tail++] = (struct bfs_node){o, -1, 0};
 	while (head < tail) {
 		uint32_t x = q[head].bucket;
-		const struct sf_bucket *bx = &c->buckets[x];
+		const struct sf_bucket *bx = &c->h.buckets[x];
 
 		for (unsigned int i = 0; i < SF_BUCKET_SLOTS; i++) {
 			uint32_t y = tbl_other(c, x, bx->sig[i]);
@@ -352,7 +347,7 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 
 			if (y == x)
 				continue;
-			free_mask = bkt_match(&c->buckets[y], 0);
+			free_mask = bkt_match(&c->h.buckets[y], 0);
 			if (free_mask != 0) {
 				/* Found: move entries child first, each into the slot its child vacated. */
 				unsigned int k = head, hole = i;
@@ -390,7 +385,7 @@ int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v)
 	if (c->stats.table_used >= c->table_cap)
 		goto full;
 	o = tbl_other(c, p, sig);
-	free_mask = bkt_match(&c->buckets[o], 0);
+	free_mask = bkt_match(&c->h.buckets[o], 0);
 	if (free_mask != 0) {
 		root = o;
 		slot = (unsigned int)__builtin_ctz(free_mask);
@@ -401,7 +396,7 @@ int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v)
 	}
 	slot_put(c, root, slot, sig, v, root != p);
 	if (root != p)
-		outflow_add(&c->buckets[p], sig);
+		outflow_add(&c->h.buckets[p], sig);
 	c->stats.table_used++;
 	return 0;
 full:
@@ -423,20 +418,20 @@ static uint32_t val_hash(const struct sf_conn *c, uint32_t v)
 		sf_tw_key(c, v, &k);
 		return c->hash_fn(&k, c->hash_ctx);
 	default:
-		return c->tcbs.meta[sf_conn_index(v)].hash;
+		return c->h.tcb_meta[sf_conn_index(v)].hash;
 	}
 }
 
 int sf_conn_check(const struct sf_conn *c)
 {
-	uint32_t *outflow = calloc(c->nb, sizeof(*outflow));
+	uint32_t *outflow = calloc(c->h.nb, sizeof(*outflow));
 	uint64_t used = 0;
 	int rc = 0;
 
 	if (outflow == NULL)
 		return -100;
-	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++) {
-		const struct sf_bucket *b = &c->buckets[bi];
+	for (uint32_t bi = 0; bi < c->h.nb && rc == 0; bi++) {
+		const struct sf_bucket *b = &c->h.buckets[bi];
 
 		for (unsigned int i = 0; i < SF_BUCKET_SLOTS && rc == 0; i++) {
 			uint32_t v = b->val[i], h, p;
@@ -465,13 +460,13 @@ int sf_conn_check(const struct sf_conn *c)
 				rc = -5; /* mapped twice, or unreachable by lookup */
 			if (in_other) {
 				outflow[p]++;
-				if (!outflow_may_hold(&c->buckets[p], b->sig[i]))
+				if (!outflow_may_hold(&c->h.buckets[p], b->sig[i]))
 					rc = -8; /* lookups would not look in the other bucket */
 			}
 		}
 	}
-	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++)
-		if (outflow[bi] != c->buckets[bi].outflow)
+	for (uint32_t bi = 0; bi < c->h.nb && rc == 0; bi++)
+		if (outflow[bi] != c->h.buckets[bi].outflow)
 			rc = -6;
 	free(outflow);
 	if (rc == 0 && used != c->stats.table_used)

@@ -27,9 +27,9 @@ static inline void tcb_take(struct sf_conn *c, uint32_t i, const struct sf_flow_
 
 	/* The stack says which records come next: start their cache misses now. */
 	if (top > ALLOC_PREFETCH)
-		__builtin_prefetch(&c->tcbs.meta[c->tcb_free[top - ALLOC_PREFETCH]], 1);
-	c->tcbs.meta[i].key = *key;
-	c->tcbs.meta[i].hash = hash;
+		__builtin_prefetch(&c->h.tcb_meta[c->tcb_free[top - ALLOC_PREFETCH]], 1);
+	c->h.tcb_meta[i].key = *key;
+	c->h.tcb_meta[i].hash = hash;
 	c->stats.tcb_used++;
 }
 
@@ -74,7 +74,7 @@ int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 
 void sf_tcb_free(struct sf_conn *c, uint32_t idx)
 {
-	tbl_remove_at(c, c->tcbs.meta[idx].pos);
+	tbl_remove_at(c, c->h.tcb_meta[idx].pos);
 	tcb_release(c, idx);
 }
 
@@ -97,12 +97,12 @@ int tcb_check(const struct sf_conn *c)
 			is_free[i] = 1;
 	}
 	for (uint32_t i = 0; i < c->tcb_cap && rc == 0; i++) {
-		const struct sf_tcb_meta *m = &c->tcbs.meta[i];
+		const struct sf_tcb_meta *m = &c->h.tcb_meta[i];
 
 		if (is_free[i])
 			continue;
 		used++;
-		if (m->pos / SF_BUCKET_SLOTS >= c->nb ||
+		if (m->pos / SF_BUCKET_SLOTS >= c->h.nb ||
 		    tbl_find_val(c, m->hash, sf_conn_tcb_value(i)) != tbl_slot_at(c, m->pos))
 			rc = -22; /* allocated TCB not mapped, or not where its record says */
 		else if (c->hash_fn(&m->key, c->hash_ctx) != m->hash)

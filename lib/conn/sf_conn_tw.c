@@ -135,7 +135,7 @@ static enum sf_conn_kind kind_of_family(uint8_t family)
 int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
 		   uint32_t *ref)
 {
-	const struct sf_tcb_meta *m = &c->tcbs.meta[tcb_idx];
+	const struct sf_tcb_meta *m = &c->h.tcb_meta[tcb_idx];
 	enum sf_conn_kind k = kind_of_family(m->key.family);
 	uint32_t *slot = tbl_slot_at(c, m->pos);
 	uint32_t v;

@@ -422,7 +422,7 @@ static void check_detects_a_record_naming_another_slot(void **state)
 	struct fixture *f = *state;
 	struct sf_flow_key k1 = key4(5), k2 = key4(6);
 	uint32_t a = alloc_ok(f->c, &k1), b = alloc_ok(f->c, &k2);
-	struct sf_tcb_meta *meta = f->c->tcbs.meta;
+	struct sf_tcb_meta *meta = f->c->h.tcb_meta;
 	uint32_t pos = meta[a].pos;
 
 	meta[a].pos = meta[b].pos;
@@ -471,15 +471,15 @@ static void memory_prefers_the_configured_numa_node(void **state)
 	(void)state;
 	c = sf_conn_create(&cfg);
 	assert_non_null(c);
-	assert_int_equal(policy_of(c->buckets, &nodes), 1 /* MPOL_PREFERRED */);
+	assert_int_equal(policy_of(c->h.buckets, &nodes), 1 /* MPOL_PREFERRED */);
 	assert_int_equal(nodes, 1UL);
-	assert_int_equal(policy_of(c->tcbs.mem, &nodes), 1);
+	assert_int_equal(policy_of(c->h.tcb_mem, &nodes), 1);
 	assert_int_equal(policy_of(c->tw4.mem, &nodes), 1);
 	sf_conn_free(c);
 	cfg.numa_node = -1;
 	c = sf_conn_create(&cfg);
 	assert_non_null(c);
-	assert_int_equal(policy_of(c->buckets, &nodes), 0 /* MPOL_DEFAULT */);
+	assert_int_equal(policy_of(c->h.buckets, &nodes), 0 /* MPOL_DEFAULT */);
 	sf_conn_free(c);
 }
 
