@@ -14,7 +14,8 @@
  *   value, or sf_conn_hash_crc()) and must always pass the same one for the same key;
  *   sf_conn_config.hash_fn recomputes it when lib/conn needs it by itself (expiry, recycling).
  * - a TCB pool: a fixed array of caller-sized objects, a stack of free indexes and, beside each,
- *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it).
+ *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it)
+ *   and where its table slot is (freeing it takes no search).
  * - a compact TIME_WAIT store: a ring per address family in which every entry lives 2MSL, so
  *   the ring is also the expiry FIFO (oldest at the head). IPv4 entries are 32 bytes (state,
  *   expiry, addresses and ports inline); IPv6 entries are 64 bytes (the two 16-byte addresses
