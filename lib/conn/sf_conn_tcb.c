@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The TCB pool: a fixed array of caller-sized objects; beside it one cache line per TCB with
- * its key, its hash and its table slot's position, and a stack of free indexes. A stack hands out the TCB freed last, still
- * warm in the cache, and tells which records the next allocations will write, so they can
- * be prefetched.
+ * its key, its hash and its table slot's position, and a stack of free indexes. A stack hands
+ * out the TCB freed last, still warm in the cache, and tells which records the next
+ * allocations will write, so they can be prefetched.
  */
 #include <stdlib.h>
 

@@ -141,7 +141,7 @@ int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state
 	uint32_t v;
 
 	if (ring_of(c, k)->cap == 0) {
-		tbl_remove_slot(c, slot);
+		tbl_remove_at(c, m->pos);
 		tcb_release(c, tcb_idx);
 		c->stats.tw_refused++;
 		return -ENOSPC;
