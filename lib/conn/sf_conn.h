@@ -14,7 +14,8 @@
  *   value, or sf_conn_hash_crc()) and must always pass the same one for the same key;
  *   sf_conn_config.hash_fn recomputes it when lib/conn needs it by itself (expiry, recycling).
  * - a TCB pool: a fixed array of caller-sized objects, a stack of free indexes and, beside each,
- *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it).
+ *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it)
+ *   and where its table slot is (freeing it takes no search).
  * - a compact TIME_WAIT store: a ring per address family in which every entry lives 2MSL, so
  *   the ring is also the expiry FIFO (oldest at the head). IPv4 entries are 32 bytes (state,
  *   expiry, addresses and ports inline); IPv6 entries are 64 bytes (the two 16-byte addresses
@@ -127,7 +128,44 @@ struct sf_conn_memory {
 	size_t tw6_bytes;      /**< IPv6 ring */
 };
 
+/**
+ * Beside each TCB, one cache line: its key (compared on lookup; the engine builds segments from
+ * it), its hash and where its table slot is (to unmap it without a search). Private to lib/conn;
+ * public for the inline accessors below.
+ */
+struct sf_tcb_meta {
+	struct sf_flow_key key;
+	uint32_t hash;
+	uint32_t pos;      /**< its table slot: bucket * 8 + slot, kept as cuckoo moves shift it */
+	uint8_t pad[16];
+};
+
+struct sf_bucket;
+
+/** Bytes of one table bucket (a cache line). */
+#define SF_CONN_BUCKET_BYTES 64
+
+/**
+ * The first member of struct sf_conn: where the TCBs, their records and the table's buckets are.
+ * Private to lib/conn; public so that the accessors and the prefetch below, called on every
+ * segment, are a little arithmetic inline.
+ */
+struct sf_conn_head {
+	uint8_t *tcb_mem;              /**< TCB objects, @c tcb_stride bytes apart */
+	struct sf_tcb_meta *tcb_meta;  /**< their records */
+	uint32_t tcb_stride;
+	uint32_t nb;                   /**< buckets in the table */
+	struct sf_bucket *buckets;     /**< the table */
+};
+
 struct sf_conn;
+
+/* struct sf_conn starts with its struct sf_conn_head (a pointer to a struct is one to its first
+ * member). */
+static inline const struct sf_conn_head *sf_conn_head_of(const struct sf_conn *c)
+{
+	return (const struct sf_conn_head *)(const void *)c;
+}
 
 /**
  * Allocate one lcore's table, TCB pool and TIME_WAIT rings (anonymous mappings with a
@@ -153,8 +191,18 @@ uint32_t sf_conn_hash_crc(const struct sf_flow_key *key);
 /** The configured hash of @p key (hash_fn, or sf_conn_hash_crc()). */
 uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key);
 
+/** Index of the bucket @p hash maps to first: fastrange, a multiply instead of a division. */
+static inline uint32_t sf_conn_first_bucket(const struct sf_conn *c, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * sf_conn_head_of(c)->nb) >> 32);
+}
+
 /** Prefetch the bucket @p hash maps to first, ahead of a lookup or a delete. */
-void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash);
+static inline void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
+{
+	__builtin_prefetch((const uint8_t *)sf_conn_head_of(c)->buckets +
+			   (size_t)sf_conn_first_bucket(c, hash) * SF_CONN_BUCKET_BYTES);
+}
 
 /** Prefetch both buckets @p hash maps to, ahead of an insert (a full first bucket sends the
  * key to its other one). */
@@ -190,16 +238,32 @@ int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 void sf_tcb_free(struct sf_conn *c, uint32_t idx);
 
 /** Address of TCB @p idx. */
-void *sf_tcb_ptr(const struct sf_conn *c, uint32_t idx);
+static inline void *sf_tcb_ptr(const struct sf_conn *c, uint32_t idx)
+{
+	const struct sf_conn_head *h = sf_conn_head_of(c);
+
+	return h->tcb_mem + (size_t)idx * h->tcb_stride;
+}
 
 /** Index of the TCB at @p tcb (an address sf_tcb_ptr() returned). */
-uint32_t sf_tcb_index(const struct sf_conn *c, const void *tcb);
+static inline uint32_t sf_tcb_index(const struct sf_conn *c, const void *tcb)
+{
+	const struct sf_conn_head *h = sf_conn_head_of(c);
+
+	return (uint32_t)((size_t)((const uint8_t *)tcb - h->tcb_mem) / h->tcb_stride);
+}
 
 /** Key of TCB @p idx (valid while it is allocated). */
-const struct sf_flow_key *sf_tcb_key(const struct sf_conn *c, uint32_t idx);
+static inline const struct sf_flow_key *sf_tcb_key(const struct sf_conn *c, uint32_t idx)
+{
+	return &sf_conn_head_of(c)->tcb_meta[idx].key;
+}
 
 /** Hash recorded for TCB @p idx. */
-uint32_t sf_tcb_hash(const struct sf_conn *c, uint32_t idx);
+static inline uint32_t sf_tcb_hash(const struct sf_conn *c, uint32_t idx)
+{
+	return sf_conn_head_of(c)->tcb_meta[idx].hash;
+}
 
 /* ---- TIME_WAIT store ---- */
 

@@ -37,14 +37,6 @@ struct sf_bucket {
 	uint64_t outflow_sigs;         /* bit (sig & 63) of each of those keys; may hold stale bits */
 };
 
-/* Beside each TCB: its key (compared on lookup) and its hash (to unmap it). */
-struct sf_tcb_meta {
-	struct sf_flow_key key;
-	uint32_t hash;
-	uint32_t in_use;
-	uint8_t pad[16];
-};
-
 /* IPv4 TIME_WAIT entry: 32 bytes. lport == rport == 0 marks a hole (TCP never uses port 0). */
 struct sf_tw4 {
 	struct sf_tw_state st;
@@ -72,30 +64,28 @@ struct sf_tw_ring {
 };
 
 struct sf_conn {
-	struct sf_bucket *buckets;
-	uint32_t nb;
+	struct sf_conn_head h; /* first: sf_conn.h's inline functions read it */
 	uint32_t table_cap;
 	size_t table_bytes;
 	sf_conn_hash_fn hash_fn;
 	void *hash_ctx;
 
-	uint8_t *tcb_mem;
 	size_t tcb_bytes;
-	struct sf_tcb_meta *tcb_meta;
 	size_t tcb_meta_bytes;
 	uint32_t *tcb_free;     /* stack of free TCB indexes */
 	size_t tcb_free_bytes;
-	uint32_t tcb_stride, tcb_cap, tcb_free_top;
+	uint32_t tcb_cap, tcb_free_top;
 
 	struct sf_tw_ring tw4, tw6;
 
 	struct sf_conn_stats stats;
 };
 
-_Static_assert(sizeof(struct sf_bucket) == 64, "a bucket is one cache line");
+_Static_assert(sizeof(struct sf_bucket) == SF_CONN_BUCKET_BYTES, "a bucket is one cache line");
 _Static_assert(sizeof(struct sf_tw4) == 32, "an IPv4 TIME_WAIT entry is 32 bytes");
 _Static_assert(sizeof(struct sf_tw6) == 64, "an IPv6 TIME_WAIT entry is 64 bytes");
 _Static_assert(sizeof(struct sf_tcb_meta) == 64, "a TCB key record is one cache line");
+_Static_assert(offsetof(struct sf_conn, h) == 0, "sf_conn.h reads the head at the start");
 
 #define SF_NO_INDEX UINT32_MAX
 
@@ -103,7 +93,7 @@ _Static_assert(sizeof(struct sf_tcb_meta) == 64, "a TCB key record is one cache 
 
 static inline uint32_t tbl_primary(const struct sf_conn *c, uint32_t hash)
 {
-	return (uint32_t)(((uint64_t)hash * c->nb) >> 32);
+	return sf_conn_first_bucket(c, hash);
 }
 
 static inline uint16_t tbl_sig(uint32_t hash)
@@ -116,9 +106,9 @@ static inline uint16_t tbl_sig(uint32_t hash)
 
 static inline uint32_t tbl_other(const struct sf_conn *c, uint32_t b, uint16_t sig)
 {
-	uint32_t f = (uint32_t)(((uint64_t)((uint32_t)sig * UINT32_C(0x85ebca6b)) * c->nb) >> 32);
+	uint32_t f = (uint32_t)(((uint64_t)((uint32_t)sig * UINT32_C(0x85ebca6b)) * c->h.nb) >> 32);
 
-	return f >= b ? f - b : f + c->nb - b;
+	return f >= b ? f - b : f + c->h.nb - b;
 }
 
 /* Bit i set when slot i's signature equals @sig. */
@@ -160,20 +150,33 @@ static inline bool outflow_may_hold(const struct sf_bucket *p, uint16_t sig)
 
 /* ---- keys ---- */
 
-/* Whole keys, word by word (no copy through the stack: see sf_conn_hash_crc()). */
-static inline bool key_eq(const struct sf_flow_key *a, const struct sf_flow_key *b)
+/* Whole keys: @rec a TCB's record (16-byte aligned), @key any. Loaded straight from both (no
+ * copy through the stack: see sf_conn_hash_crc()); with SSE2, 16 bytes a compare. */
+static inline bool key_eq(const struct sf_flow_key *rec, const struct sf_flow_key *key)
 {
-	const uint8_t *p = (const uint8_t *)a, *q = (const uint8_t *)b;
-	uint64_t diff = 0;
+	const uint8_t *p = (const uint8_t *)rec, *q = (const uint8_t *)key;
+	uint64_t x, y;
 
-	for (unsigned int i = 0; i < sizeof(*a); i += 8) {
-		uint64_t x, y;
+	_Static_assert(sizeof(*key) == 40, "two 16-byte halves and 8 bytes");
+	memcpy(&x, p + 32, sizeof(x));
+	memcpy(&y, q + 32, sizeof(y));
+#if defined(__SSE2__)
+	__m128i lo = _mm_cmpeq_epi8(_mm_load_si128((const __m128i *)(const void *)p),
+				    _mm_loadu_si128((const __m128i *)(const void *)q));
+	__m128i hi = _mm_cmpeq_epi8(_mm_load_si128((const __m128i *)(const void *)(p + 16)),
+				    _mm_loadu_si128((const __m128i *)(const void *)(q + 16)));
 
+	return _mm_movemask_epi8(_mm_and_si128(lo, hi)) == 0xffff && x == y;
+#else
+	uint64_t diff = x ^ y;
+
+	for (unsigned int i = 0; i < 32; i += 8) {
 		memcpy(&x, p + i, sizeof(x));
 		memcpy(&y, q + i, sizeof(y));
 		diff |= x ^ y;
 	}
 	return diff == 0;
+#endif
 }
 
 static inline struct sf_tw4 *tw4_at(const struct sf_conn *c, uint32_t i)
@@ -195,7 +198,7 @@ static inline const void *val_key_addr(const struct sf_conn *c, uint32_t v)
 	case SF_CONN_TW6:
 		return tw6_at(c, sf_conn_index(v));
 	default:
-		return &c->tcb_meta[sf_conn_index(v)];
+		return &c->h.tcb_meta[sf_conn_index(v)];
 	}
 }
 
@@ -215,7 +218,7 @@ static inline bool val_has_key(const struct sf_conn *c, uint32_t v, const struct
 		       memcmp(e->laddr, key->laddr, 16) == 0 && memcmp(e->raddr, key->raddr, 16) == 0;
 	}
 	default:
-		return key_eq(&c->tcb_meta[sf_conn_index(v)].key, key);
+		return key_eq(&c->h.tcb_meta[sf_conn_index(v)].key, key);
 	}
 }
 
@@ -233,28 +236,124 @@ static inline uint32_t *bkt_find_key(const struct sf_conn *c, struct sf_bucket *
 	return NULL;
 }
 
-/* The slot holding @key, or NULL. */
-static inline uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+/* False when no key with hash @hash is mapped: no signature matches in its primary bucket and
+ * none with its signature's bit moved out. Otherwise tbl_find_key() tells. */
+static inline bool tbl_may_hold(const struct sf_conn *c, uint32_t hash)
+{
+	uint16_t sig = tbl_sig(hash);
+	const struct sf_bucket *b = &c->h.buckets[tbl_primary(c, hash)];
+
+	return bkt_match(b, sig) != 0 || outflow_may_hold(b, sig);
+}
+
+/* The slot holding value @v, whose key has hash @hash, or NULL. */
+static inline uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash);
-	struct sf_bucket *b = &c->buckets[p];
-	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
+	struct sf_bucket *b = &c->h.buckets[p];
 
-	if (slot != NULL || !outflow_may_hold(b, sig))
-		return slot;
-	b = &c->buckets[tbl_other(c, p, sig)];
-	return bkt_find_key(c, b, bkt_match(b, sig), key);
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned int m = bkt_match(b, sig);
+
+		while (m != 0) {
+			unsigned int i = (unsigned int)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (b->val[i] == v)
+				return &b->val[i];
+		}
+		if (!outflow_may_hold(b, sig))
+			break;
+		b = &c->h.buckets[tbl_other(c, p, sig)];
+	}
+	return NULL;
+}
+
+/* The value slot at position @pos: bucket * SF_BUCKET_SLOTS + slot. */
+static inline uint32_t *tbl_slot_at(const struct sf_conn *c, uint32_t pos)
+{
+	return &c->h.buckets[pos / SF_BUCKET_SLOTS].val[pos % SF_BUCKET_SLOTS];
+}
+
+/* Slot @i of bucket @bi now holds value @v: a TCB's record follows it there. */
+static inline void val_placed(struct sf_conn *c, uint32_t v, uint32_t bi, unsigned int i)
+{
+	if (sf_conn_kind(v) == SF_CONN_TCB)
+		c->h.tcb_meta[sf_conn_index(v)].pos = bi * SF_BUCKET_SLOTS + i;
 }
 
 /* table.c */
-uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v);
-int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v);
-void tbl_remove_slot(struct sf_conn *c, uint32_t *slot);
+uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash);
+int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v);
+
+/* The free slots of bucket @p when the table may grow: where most inserts go, into their
+ * primary bucket (tbl_put_primary()); 0 sends them to tbl_insert_slow(). */
+static inline unsigned int tbl_primary_room(const struct sf_conn *c, uint32_t p)
+{
+	return c->stats.table_used < c->table_cap ? bkt_match(&c->h.buckets[p], 0) : 0;
+}
+
+/* Map a key of signature @sig to @v in the first of the free slots @room of its primary
+ * bucket @p. An empty slot's alt bit is already clear. */
+static inline void tbl_put_primary(struct sf_conn *c, uint32_t p, unsigned int room, uint16_t sig, uint32_t v)
+{
+	struct sf_bucket *b = &c->h.buckets[p];
+	unsigned int i = (unsigned int)__builtin_ctz(room);
+
+	b->sig[i] = sig;
+	b->val[i] = v;
+	val_placed(c, v, p, i);
+	c->stats.table_used++;
+}
+
+/* Map a key with hash @hash (not mapped yet) to @v. @return 0, or -ENOSPC (counted). */
+static inline int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
+{
+	uint32_t p = tbl_primary(c, hash);
+	unsigned int room = tbl_primary_room(c, p);
+
+	if (__builtin_expect(room != 0, 1)) {
+		tbl_put_primary(c, p, room, tbl_sig(hash), v);
+		return 0;
+	}
+	return tbl_insert_slow(c, hash, v);
+}
+
+/* Empty the slot at position @pos (see tbl_slot_at()). */
+static inline void tbl_remove_at(struct sf_conn *c, uint32_t pos)
+{
+	uint32_t bi = pos / SF_BUCKET_SLOTS;
+	unsigned int i = pos % SF_BUCKET_SLOTS;
+	struct sf_bucket *b = &c->h.buckets[bi];
+
+	if (__builtin_expect((b->alt >> i) & 1u, 0)) {
+		outflow_sub(&c->h.buckets[tbl_other(c, bi, b->sig[i])]);
+		b->alt &= (uint8_t)~(1u << i);
+	}
+	b->sig[i] = 0;
+	c->stats.table_used--;
+}
+
+/* Empty @slot (an address tbl_find_key(), tbl_find_val() or tbl_slot_at() returned). */
+static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
+{
+	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
+
+	tbl_remove_at(c, (uint32_t)(b - c->h.buckets) * SF_BUCKET_SLOTS + (uint32_t)(slot - b->val));
+}
+
+/* ---- TCB pool ---- */
+
+/* Back to the free stack; the caller has already unmapped or remapped its key. */
+static inline void tcb_release(struct sf_conn *c, uint32_t idx)
+{
+	c->tcb_free[c->tcb_free_top++] = idx;
+	c->stats.tcb_used--;
+}
 
 /* tcb.c / tw.c, for create and check */
 void tcb_pool_init(struct sf_conn *c);
-void tcb_release(struct sf_conn *c, uint32_t idx);
 int tw_check(const struct sf_conn *c);
 int tcb_check(const struct sf_conn *c);
 

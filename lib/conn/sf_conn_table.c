@@ -62,9 +62,9 @@ void sf_conn_free(struct sf_conn *c)
 {
 	if (c == NULL)
 		return;
-	big_free(c->buckets, c->table_bytes);
-	big_free(c->tcb_mem, c->tcb_bytes);
-	big_free(c->tcb_meta, c->tcb_meta_bytes);
+	big_free(c->h.buckets, c->table_bytes);
+	big_free(c->h.tcb_mem, c->tcb_bytes);
+	big_free(c->h.tcb_meta, c->tcb_meta_bytes);
 	big_free(c->tcb_free, c->tcb_free_bytes);
 	big_free(c->tw4.mem, c->tw4.bytes);
 	big_free(c->tw6.mem, c->tw6.bytes);
@@ -84,15 +84,6 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	uint32_t align = cfg->tcb_align != 0 ? cfg->tcb_align : 64;
 
 	slots = (uint64_t)cfg->tcb_capacity + cfg->tw4_capacity + cfg->tw6_capacity;
-	if (cfg->tcb_capacity > SF_CONN_MAX_CAPACITY || cfg->tw4_capacity > SF_CONN_MAX_CAPACITY ||
-	    cfg->tw6_capacity > SF_CONN_MAX_CAPACITY || slots == 0 || slots > UINT32_MAX - 1 ||
-	    (align & (align - 1)) != 0 || align > 4096 || (cfg->tcb_capacity != 0 && cfg->tcb_size == 0)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
 	/* Size for at most 85 % of the slots used: 8-way buckets with two choices fill well past
 	 * that before a breadth-first cuckoo search fails, but inserts into full primary buckets
 	 * (a second cache line) and cuckoo moves grow quickly near 90 %. */
@@ -100,25 +91,35 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	     ((uint64_t)SF_BUCKET_SLOTS * SF_TABLE_LOAD_NUM);
 	if (nb < 2)
 		nb = 2;
-	c->nb = (uint32_t)nb;
+	if (cfg->tcb_capacity > SF_CONN_MAX_CAPACITY || cfg->tw4_capacity > SF_CONN_MAX_CAPACITY ||
+	    cfg->tw6_capacity > SF_CONN_MAX_CAPACITY || slots == 0 || slots > UINT32_MAX - 1 ||
+	    nb > UINT32_MAX / SF_BUCKET_SLOTS /* slot positions are 32-bit */ ||
+	    (align & (align - 1)) != 0 || align > 4096 || (cfg->tcb_capacity != 0 && cfg->tcb_size == 0)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->h.nb = (uint32_t)nb;
 	c->table_cap = (uint32_t)slots;
 	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
 	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : crc_hash_fn;
 	c->hash_ctx = cfg->hash_ctx;
-	c->buckets = big_alloc(c->table_bytes, cfg->numa_node);
-	if (c->buckets == NULL)
+	c->h.buckets = big_alloc(c->table_bytes, cfg->numa_node);
+	if (c->h.buckets == NULL)
 		goto fail;
 
 	c->tcb_cap = cfg->tcb_capacity;
-	c->tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
-	c->tcb_bytes = (size_t)c->tcb_stride * c->tcb_cap;
+	c->h.tcb_stride = (cfg->tcb_size + align - 1) & ~(align - 1);
+	c->tcb_bytes = (size_t)c->h.tcb_stride * c->tcb_cap;
 	c->tcb_meta_bytes = sizeof(struct sf_tcb_meta) * (size_t)c->tcb_cap;
 	c->tcb_free_bytes = sizeof(uint32_t) * (size_t)c->tcb_cap;
 	if (c->tcb_cap != 0) {
-		c->tcb_mem = big_alloc(c->tcb_bytes, cfg->numa_node);
-		c->tcb_meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
+		c->h.tcb_mem = big_alloc(c->tcb_bytes, cfg->numa_node);
+		c->h.tcb_meta = big_alloc(c->tcb_meta_bytes, cfg->numa_node);
 		c->tcb_free = big_alloc(c->tcb_free_bytes, cfg->numa_node);
-		if (c->tcb_mem == NULL || c->tcb_meta == NULL || c->tcb_free == NULL)
+		if (c->h.tcb_mem == NULL || c->h.tcb_meta == NULL || c->tcb_free == NULL)
 			goto fail;
 	}
 	tcb_pool_init(c);
@@ -148,7 +149,7 @@ void sf_conn_memory(const struct sf_conn *c, struct sf_conn_memory *m)
 {
 	m->table_bytes = c->table_bytes;
 	m->table_slots = c->table_cap;
-	m->buckets = c->nb;
+	m->buckets = c->h.nb;
 	m->tcb_bytes = c->tcb_bytes;
 	m->tcb_key_bytes = c->tcb_meta_bytes + c->tcb_free_bytes;
 	m->tw4_bytes = c->tw4.bytes;
@@ -193,24 +194,51 @@ uint32_t sf_conn_hash(const struct sf_conn *c, const struct sf_flow_key *key)
 
 /* ---- lookup ---- */
 
-void sf_conn_prefetch(const struct sf_conn *c, uint32_t hash)
-{
-	__builtin_prefetch(&c->buckets[tbl_primary(c, hash)]);
-}
-
 void sf_conn_prefetch_insert(const struct sf_conn *c, uint32_t hash)
 {
 	uint32_t p = tbl_primary(c, hash);
 
-	__builtin_prefetch(&c->buckets[p]);
+	__builtin_prefetch(&c->h.buckets[p]);
 	/* an insert into a full primary bucket goes on to the other one */
-	__builtin_prefetch(&c->buckets[tbl_other(c, p, tbl_sig(hash))]);
+	__builtin_prefetch(&c->h.buckets[tbl_other(c, p, tbl_sig(hash))]);
 }
+
+/* The slot holding @key, or NULL. */
+uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
+{
+	uint16_t sig = tbl_sig(hash);
+	uint32_t p = tbl_primary(c, hash);
+	struct sf_bucket *b = &c->h.buckets[p];
+	uint32_t *slot = bkt_find_key(c, b, bkt_match(b, sig), key);
+
+	if (slot != NULL || !outflow_may_hold(b, sig))
+		return slot;
+	b = &c->h.buckets[tbl_other(c, p, sig)];
+	return bkt_find_key(c, b, bkt_match(b, sig), key);
+}
+
+_Static_assert(SF_CONN_TCB == 0, "a TCB's table value is its index");
 
 uint32_t sf_conn_lookup(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash)
 {
-	const uint32_t *slot = tbl_find_key(c, key, hash);
+	uint16_t sig = tbl_sig(hash);
+	const struct sf_bucket *b = &c->h.buckets[tbl_primary(c, hash)];
+	unsigned int m = bkt_match(b, sig);
+	const uint32_t *slot;
 
+	/* What nearly every segment meets, in few registers: its TCB is the first candidate, or
+	 * there is no candidate and no key moved out. The rest (TIME_WAIT, more candidates, the
+	 * other bucket) walks the table in full. */
+	if (m != 0) {
+		uint32_t v = b->val[(unsigned int)__builtin_ctz(m)];
+
+		/* kind TCB (0): the value is the index */
+		if (v <= SF_CONN_INDEX_MASK && key_eq(&c->h.tcb_meta[v].key, key))
+			return v;
+	} else if (!outflow_may_hold(b, sig)) {
+		return SF_CONN_MISS;
+	}
+	slot = tbl_find_key(c, key, hash);
 	return slot != NULL ? *slot : SF_CONN_MISS;
 }
 
@@ -224,7 +252,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 		n = SF_CONN_BURST_MAX;
 	/* 1: every primary bucket */
 	for (unsigned int i = 0; i < n; i++) {
-		b[i] = &c->buckets[tbl_primary(c, hashes[i])];
+		b[i] = &c->h.buckets[tbl_primary(c, hashes[i])];
 		__builtin_prefetch(b[i]);
 	}
 	/* 2: the first candidate's key; or the other bucket when the key may have moved there */
@@ -236,7 +264,7 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 		if (match[i] != 0) {
 			__builtin_prefetch(val_key_addr(c, b[i]->val[__builtin_ctz(match[i])]));
 		} else if (outflow_may_hold(b[i], sig)) {
-			o[i] = &c->buckets[tbl_other(c, (uint32_t)(b[i] - c->buckets), sig)];
+			o[i] = &c->h.buckets[tbl_other(c, (uint32_t)(b[i] - c->h.buckets), sig)];
 			__builtin_prefetch(o[i]);
 		}
 	}
@@ -261,37 +289,15 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
 	}
 }
 
-uint32_t *tbl_find_val(const struct sf_conn *c, uint32_t hash, uint32_t v)
-{
-	uint16_t sig = tbl_sig(hash);
-	uint32_t p = tbl_primary(c, hash);
-	struct sf_bucket *b = &c->buckets[p];
-
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned int m = bkt_match(b, sig);
-
-		while (m != 0) {
-			unsigned int i = (unsigned int)__builtin_ctz(m);
-
-			m &= m - 1;
-			if (b->val[i] == v)
-				return &b->val[i];
-		}
-		if (!outflow_may_hold(b, sig))
-			break;
-		b = &c->buckets[tbl_other(c, p, sig)];
-	}
-	return NULL;
-}
-
 /* ---- insert and remove ---- */
 
 static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t sig, uint32_t v, bool in_other)
 {
-	struct sf_bucket *b = &c->buckets[bi];
+	struct sf_bucket *b = &c->h.buckets[bi];
 
 	b->sig[i] = sig;
 	b->val[i] = v;
+	val_placed(c, v, bi, i);
 	if (in_other)
 		b->alt |= (uint8_t)(1u << i);
 	else
@@ -301,16 +307,16 @@ static void slot_put(struct sf_conn *c, uint32_t bi, unsigned int i, uint16_t si
 /* Move the entry in slot @i of bucket @x to free slot @j of its other bucket @y. */
 static void slot_move(struct sf_conn *c, uint32_t x, unsigned int i, uint32_t y, unsigned int j)
 {
-	struct sf_bucket *bx = &c->buckets[x];
+	struct sf_bucket *bx = &c->h.buckets[x];
 	bool was_other = (bx->alt >> i) & 1u;
 
 	slot_put(c, y, j, bx->sig[i], bx->val[i], !was_other);
 	bx->sig[i] = 0;
 	bx->alt &= (uint8_t)~(1u << i);
 	if (was_other)
-		outflow_sub(&c->buckets[y]); /* back in its primary */
+		outflow_sub(&c->h.buckets[y]); /* back in its primary */
 	else
-		outflow_add(&c->buckets[x], c->buckets[y].sig[j]); /* left its primary */
+		outflow_add(&c->h.buckets[x], c->h.buckets[y].sig[j]); /* left its primary */
 	c->stats.cuckoo_moves++;
 }
 
@@ -332,7 +338,7 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 		q[tail++] = (struct bfs_node){o, -1, 0};
 	while (head < tail) {
 		uint32_t x = q[head].bucket;
-		const struct sf_bucket *bx = &c->buckets[x];
+		const struct sf_bucket *bx = &c->h.buckets[x];
 
 		for (unsigned int i = 0; i < SF_BUCKET_SLOTS; i++) {
 			uint32_t y = tbl_other(c, x, bx->sig[i]);
@@ -341,7 +347,7 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 
 			if (y == x)
 				continue;
-			free_mask = bkt_match(&c->buckets[y], 0);
+			free_mask = bkt_match(&c->h.buckets[y], 0);
 			if (free_mask != 0) {
 				/* Found: move entries child first, each into the slot its child vacated. */
 				unsigned int k = head, hole = i;
@@ -369,7 +375,8 @@ static uint32_t make_room(struct sf_conn *c, uint32_t p, uint32_t o, unsigned in
 	return UINT32_MAX;
 }
 
-int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
+/* tbl_insert() when the table is at capacity or the key's primary bucket is full. */
+int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v)
 {
 	uint16_t sig = tbl_sig(hash);
 	uint32_t p = tbl_primary(c, hash), o, root;
@@ -377,13 +384,8 @@ int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 
 	if (c->stats.table_used >= c->table_cap)
 		goto full;
-	free_mask = bkt_match(&c->buckets[p], 0);
-	if (free_mask != 0) {
-		slot_put(c, p, (unsigned int)__builtin_ctz(free_mask), sig, v, false);
-		goto done;
-	}
 	o = tbl_other(c, p, sig);
-	free_mask = bkt_match(&c->buckets[o], 0);
+	free_mask = bkt_match(&c->h.buckets[o], 0);
 	if (free_mask != 0) {
 		root = o;
 		slot = (unsigned int)__builtin_ctz(free_mask);
@@ -394,26 +396,12 @@ int tbl_insert(struct sf_conn *c, uint32_t hash, uint32_t v)
 	}
 	slot_put(c, root, slot, sig, v, root != p);
 	if (root != p)
-		outflow_add(&c->buckets[p], sig);
-done:
+		outflow_add(&c->h.buckets[p], sig);
 	c->stats.table_used++;
 	return 0;
 full:
 	c->stats.table_full++;
 	return -ENOSPC;
-}
-
-void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
-{
-	struct sf_bucket *b = (struct sf_bucket *)(void *)((uintptr_t)slot & ~(uintptr_t)63);
-	unsigned int i = (unsigned int)(slot - b->val);
-	uint32_t bi = (uint32_t)(b - c->buckets);
-
-	if ((b->alt >> i) & 1u)
-		outflow_sub(&c->buckets[tbl_other(c, bi, b->sig[i])]);
-	b->sig[i] = 0;
-	b->alt &= (uint8_t)~(1u << i);
-	c->stats.table_used--;
 }
 
 /* ---- consistency ---- */
@@ -430,20 +418,20 @@ static uint32_t val_hash(const struct sf_conn *c, uint32_t v)
 		sf_tw_key(c, v, &k);
 		return c->hash_fn(&k, c->hash_ctx);
 	default:
-		return c->tcb_meta[sf_conn_index(v)].hash;
+		return c->h.tcb_meta[sf_conn_index(v)].hash;
 	}
 }
 
 int sf_conn_check(const struct sf_conn *c)
 {
-	uint32_t *outflow = calloc(c->nb, sizeof(*outflow));
+	uint32_t *outflow = calloc(c->h.nb, sizeof(*outflow));
 	uint64_t used = 0;
 	int rc = 0;
 
 	if (outflow == NULL)
 		return -100;
-	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++) {
-		const struct sf_bucket *b = &c->buckets[bi];
+	for (uint32_t bi = 0; bi < c->h.nb && rc == 0; bi++) {
+		const struct sf_bucket *b = &c->h.buckets[bi];
 
 		for (unsigned int i = 0; i < SF_BUCKET_SLOTS && rc == 0; i++) {
 			uint32_t v = b->val[i], h, p;
@@ -472,13 +460,13 @@ int sf_conn_check(const struct sf_conn *c)
 				rc = -5; /* mapped twice, or unreachable by lookup */
 			if (in_other) {
 				outflow[p]++;
-				if (!outflow_may_hold(&c->buckets[p], b->sig[i]))
+				if (!outflow_may_hold(&c->h.buckets[p], b->sig[i]))
 					rc = -8; /* lookups would not look in the other bucket */
 			}
 		}
 	}
-	for (uint32_t bi = 0; bi < c->nb && rc == 0; bi++)
-		if (outflow[bi] != c->buckets[bi].outflow)
+	for (uint32_t bi = 0; bi < c->h.nb && rc == 0; bi++)
+		if (outflow[bi] != c->h.buckets[bi].outflow)
 			rc = -6;
 	free(outflow);
 	if (rc == 0 && used != c->stats.table_used)

@@ -135,14 +135,13 @@ static enum sf_conn_kind kind_of_family(uint8_t family)
 int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
 		   uint32_t *ref)
 {
-	const struct sf_tcb_meta *m = &c->tcb_meta[tcb_idx];
+	const struct sf_tcb_meta *m = &c->h.tcb_meta[tcb_idx];
 	enum sf_conn_kind k = kind_of_family(m->key.family);
-	uint32_t *slot = tbl_find_val(c, m->hash, sf_conn_tcb_value(tcb_idx));
+	uint32_t *slot = tbl_slot_at(c, m->pos);
 	uint32_t v;
 
 	if (ring_of(c, k)->cap == 0) {
-		if (slot != NULL)
-			tbl_remove_slot(c, slot);
+		tbl_remove_at(c, m->pos);
 		tcb_release(c, tcb_idx);
 		c->stats.tw_refused++;
 		return -ENOSPC;
@@ -150,10 +149,7 @@ int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state
 	/* Recycling may clear other slots but never moves one: @slot stays valid. */
 	v = tw_value(k, ring_push(c, k));
 	tw_fill(c, v, &m->key, m->hash, st, (uint32_t)expires);
-	if (slot != NULL)
-		*slot = v;
-	else if (tbl_insert(c, m->hash, v) != 0)
-		tw_make_hole(c, v);
+	*slot = v;
 	tcb_release(c, tcb_idx);
 	*ref = v;
 	return 0;
@@ -166,7 +162,7 @@ int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 	uint32_t v;
 	int rc;
 
-	if (tbl_find_key(c, key, hash) != NULL)
+	if (tbl_may_hold(c, hash) && tbl_find_key(c, key, hash) != NULL)
 		return -EEXIST;
 	if (ring_of(c, k)->cap == 0) {
 		c->stats.tw_refused++;
@@ -190,11 +186,17 @@ struct sf_tw_state *sf_tw_get(const struct sf_conn *c, uint32_t ref)
 	return &tw4_at(c, sf_conn_index(ref))->st;
 }
 
-uint32_t sf_tw_expires(const struct sf_conn *c, uint32_t ref)
+/* sf_tw_expires(), inline for expiry's two looks at every entry. */
+static inline uint32_t tw_expires(const struct sf_conn *c, uint32_t ref)
 {
 	if (sf_conn_kind(ref) == SF_CONN_TW6)
 		return tw6_at(c, sf_conn_index(ref))->expires;
 	return tw4_at(c, sf_conn_index(ref))->expires;
+}
+
+uint32_t sf_tw_expires(const struct sf_conn *c, uint32_t ref)
+{
+	return tw_expires(c, ref);
 }
 
 void sf_tw_key(const struct sf_conn *c, uint32_t ref, struct sf_flow_key *key)
@@ -251,7 +253,7 @@ void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash)
 
 static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
 {
-	return (int32_t)(sf_tw_expires(c, v) - now) <= 0;
+	return (int32_t)(tw_expires(c, v) - now) <= 0;
 }
 
 /* Hash of the entry @j places behind the head of ring @k, its bucket prefetched, when it is

@@ -120,11 +120,53 @@ static inline void lanes_append(struct sf_wheel *w, struct sf_timer *lanes, stru
 	list_append(&lanes[k], t);
 }
 
+/* The level a timer goes to, by the highest bit in which its deadline differs from `now`
+ * (levels above the top folded into it): tables, cheaper than dividing by 6. */
+static const uint8_t level_shift[64] = {
+	0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 12, 12, 12, 12,
+	12, 12, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
+	18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
+	18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
+};
+/* Slot id of the level's first slot: level * 64. */
+static const uint8_t level_first[64] = {
+	0, 0, 0, 0, 0, 0, 64, 64, 64, 64, 64, 64, 128, 128, 128, 128,
+	128, 128, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192,
+	192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192,
+	192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192,
+};
+
+_Static_assert(SF_WHEEL_BITS == 6 && SF_WHEEL_LEVELS == 4, "the level tables are for 4 levels of 6 bits");
+
+/* Slot id (level * 64 + digit) of deadline @e, later than @now and at most SF_TIMER_MAX_DELTA
+ * ahead, by the placement rule. */
+static inline unsigned int slot_of(uint64_t now, uint64_t e)
+{
+	unsigned int b = 63u - (unsigned int)__builtin_clzll(e ^ now);
+
+	return level_first[b] + ((unsigned int)(e >> level_shift[b]) & LEVEL_MASK);
+}
+
+static inline uint32_t *slot_count(struct sf_wheel *w, unsigned int id)
+{
+	return &w->slot_count[0][0] + id;
+}
+
+/* Append unlinked @t to slot @id (0 .. levels * 64 - 1), the next lane round-robin. */
+static inline void slot_append(struct sf_wheel *w, struct sf_timer *t, unsigned int id)
+{
+	unsigned int k = w->lane_next++ % SF_WHEEL_LANES;
+
+	t->slot = (uint16_t)id;
+	t->lane = (uint16_t)k;
+	list_append(&w->slots[0][0][0] + (id * SF_WHEEL_LANES + k), t);
+	(*slot_count(w, id))++;
+	w->occupied[id / SF_WHEEL_SLOTS] |= UINT64_C(1) << (id % SF_WHEEL_SLOTS);
+}
+
+/* Put unlinked @t, deadline @expires (at most SF_TIMER_MAX_DELTA ahead), where the rule says. */
 static void place(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 {
-	uint64_t x;
-	unsigned int level, s;
-
 	t->expires = (uint32_t)expires;
 	if (expires <= w->now) {
 		t->slot = SF_TIMER_SLOT_DUE;
@@ -132,27 +174,12 @@ static void place(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 		w->due_count++;
 		return;
 	}
-	x = expires ^ w->now;
-	level = (63u - (unsigned int)__builtin_clzll(x)) / SF_WHEEL_BITS;
-	if (level > TOP)
-		level = TOP;
-	s = digit(expires, level);
-	t->slot = (uint16_t)(level * SF_WHEEL_SLOTS + s);
-	lanes_append(w, w->slots[level][s], t);
-	w->slot_count[level][s]++;
-	w->occupied[level] |= UINT64_C(1) << s;
-	if (level > 0) {
-		uint64_t p = pass_tick(w, level, s);
-
-		if (p < w->next_cascade)
-			w->next_cascade = p;
-	}
+	slot_append(w, t, slot_of(w->now, expires));
 }
 
 void sf_wheel_init(struct sf_wheel *w, uint64_t now)
 {
 	w->now = now;
-	w->next_cascade = UINT64_MAX;
 	w->pending = 0;
 	w->due_count = 0;
 	w->lane_next = 0;
@@ -178,26 +205,47 @@ static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 	unsigned int id = t->slot;
 
 	list_unlink(t);
-	if (id == SF_TIMER_SLOT_DUE) {
+	if (id == SF_TIMER_SLOT_DUE)
 		w->due_count--;
-	} else {
-		unsigned int level = id / SF_WHEEL_SLOTS, s = id % SF_WHEEL_SLOTS;
-
-		if (--w->slot_count[level][s] == 0)
-			w->occupied[level] &= ~(UINT64_C(1) << s);
-	}
+	else if (--(*slot_count(w, id)) == 0)
+		w->occupied[id / SF_WHEEL_SLOTS] &= ~(UINT64_C(1) << (id % SF_WHEEL_SLOTS));
 }
 
-void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
+/* Arm or re-arm when the deadline is not in (now, now + SF_TIMER_MAX_DELTA]: already due, or
+ * clamped. Out of line: the common arm stays short. */
+static __attribute__((noinline)) void arm_rare(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 {
 	if (t->next != NULL)
 		detach(w, t);
 	else
 		w->pending++;
-	if (expires > w->now && expires - w->now > SF_TIMER_MAX_DELTA)
+	if (expires > w->now)
 		expires = w->now + SF_TIMER_MAX_DELTA;
 	place(w, t, expires);
+}
+
+void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
+{
+	uint64_t now = w->now;
+	unsigned int id;
+
 	w->stats.armed++;
+	/* One unsigned compare: at or before now wraps around to a huge distance. */
+	if (__builtin_expect(expires - now - 1 >= SF_TIMER_MAX_DELTA, 0)) {
+		arm_rare(w, t, expires);
+		return;
+	}
+	id = slot_of(now, expires);
+	t->expires = (uint32_t)expires;
+	if (t->next != NULL) {
+		/* A re-arm within the slot it is in (an RTO pushed back by an ACK) moves nothing. */
+		if (id == t->slot)
+			return;
+		detach(w, t);
+	} else {
+		w->pending++;
+	}
+	slot_append(w, t, id);
 }
 
 void sf_timer_cancel(struct sf_wheel *w, struct sf_timer *t)
@@ -294,7 +342,7 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 	unsigned int n = 0;
 
 	for (;;) {
-		uint64_t stop, occ;
+		uint64_t stop, occ, c;
 
 		if (w->due_count != 0) {
 			unsigned int before = n;
@@ -331,14 +379,15 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 		w->now = stop;
 		if (stop == now)
 			break;
-		/* The next tick starts a new block: jump to the next one that passes a slot. */
-		if (w->next_cascade > now) {
+		/* The next tick starts a new block: jump to the next one that passes a slot. Found
+		 * from the bitmaps here, once a block, rather than kept up to date on every arm. */
+		c = next_cascade_tick(w);
+		if (c > now) {
 			w->now = now; /* nothing of level >= 1 is reached before `now` */
 			break;
 		}
-		w->now = w->next_cascade;
-		cascade(w, w->now);
-		w->next_cascade = next_cascade_tick(w);
+		w->now = c;
+		cascade(w, c);
 	}
 out:
 	w->pending -= n;
@@ -355,7 +404,7 @@ uint64_t sf_wheel_next_expiry(const struct sf_wheel *w)
 	occ0 = w->occupied[0];
 	if (occ0 != 0)
 		return (w->now & ~(uint64_t)LEVEL_MASK) | (unsigned int)__builtin_ctzll(occ0);
-	return w->next_cascade;
+	return next_cascade_tick(w);
 }
 
 uint64_t sf_timer_expires(const struct sf_wheel *w, const struct sf_timer *t)
@@ -415,8 +464,6 @@ int sf_wheel_check(const struct sf_wheel *w)
 
 			if (bit == lanes_empty(w->slots[l][s]))
 				return -4; /* bitmap and lists disagree */
-			if (bit && l > 0 && pass_tick(w, l, s) < w->next_cascade)
-				return -5; /* the cascade bound is not a bound */
 			for (unsigned int k = 0; k < SF_WHEEL_LANES; k++) {
 				rc = check_list(w, &w->slots[l][s][k], l * SF_WHEEL_SLOTS + s, k, &count);
 				if (rc != 0)

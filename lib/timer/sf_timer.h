@@ -70,7 +70,6 @@ struct sf_wheel_stats {
  */
 struct sf_wheel {
 	uint64_t now;          /**< wheel time: every timer due at or before it is on the due lists */
-	uint64_t next_cascade; /**< no slot of level >= 1 needs redistributing before this tick */
 	uint64_t occupied[SF_WHEEL_LEVELS]; /**< bit s set iff slot s of the level is non-empty */
 	uint64_t pending;      /**< timers armed and not yet handed back */
 	uint32_t due_count;    /**< timers on the due lists */

@@ -245,6 +245,34 @@ static void few_hashes_many_keys_all_found(void **state)
 	sf_conn_free(c);
 }
 
+static void free_after_cuckoo_moves_unmaps_exactly_its_key(void **state)
+{
+	struct sf_conn *c = conn_new(60, 0, 0, four_hashes);
+	uint32_t idx[60];
+
+	(void)state;
+	assert_non_null(c);
+	/* The TCBs' records must follow their slots as moves shift them: free takes no search. */
+	for (uint32_t i = 0; i < 60; i++) {
+		struct sf_flow_key k = key4(i);
+
+		if (sf_tcb_alloc(c, &k, sf_conn_hash(c, &k), &idx[i]) != 0)
+			idx[i] = UINT32_MAX;
+	}
+	assert_true(sf_conn_stats(c)->cuckoo_moves > 0);
+	for (uint32_t i = 0; i < 60; i += 2)
+		if (idx[i] != UINT32_MAX)
+			sf_tcb_free(c, idx[i]);
+	assert_int_equal(sf_conn_check(c), 0);
+	for (uint32_t i = 0; i < 60; i++) {
+		struct sf_flow_key k = key4(i);
+
+		assert_int_equal(sf_conn_lookup(c, &k, sf_conn_hash(c, &k)),
+				 i % 2 == 0 || idx[i] == UINT32_MAX ? SF_CONN_MISS : idx[i]);
+	}
+	sf_conn_free(c);
+}
+
 static void full_pool_has_every_tcb_mapped(void **state)
 {
 	struct sf_conn *c = conn_new(1000, 0, 0, NULL);
@@ -389,6 +417,29 @@ static void check_detects_a_corrupted_signature(void **state)
 	*(uint32_t *)(uintptr_t)&((const uint8_t *)sf_tcb_key(f->c, idx))[40] ^= 0x5a5a5a5a;
 }
 
+static void check_detects_a_record_naming_another_slot(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k1 = key4(5), k2 = key4(6);
+	uint32_t a = alloc_ok(f->c, &k1), b = alloc_ok(f->c, &k2);
+	struct sf_tcb_meta *meta = f->c->h.tcb_meta;
+	uint32_t pos = meta[a].pos;
+
+	meta[a].pos = meta[b].pos;
+	assert_int_not_equal(sf_conn_check(f->c), 0);
+	meta[a].pos = pos;
+}
+
+static void check_detects_a_tcb_twice_on_the_free_stack(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t *top = &f->c->tcb_free[f->c->tcb_free_top - 1], was = *top;
+
+	*top = top[-1];
+	assert_int_not_equal(sf_conn_check(f->c), 0);
+	*top = was;
+}
+
 static void bad_configuration_is_refused(void **state)
 {
 	struct sf_conn_config cfg = {.tcb_capacity = 10, .tcb_size = 128, .tcb_align = 48};
@@ -420,15 +471,15 @@ static void memory_prefers_the_configured_numa_node(void **state)
 	(void)state;
 	c = sf_conn_create(&cfg);
 	assert_non_null(c);
-	assert_int_equal(policy_of(c->buckets, &nodes), 1 /* MPOL_PREFERRED */);
+	assert_int_equal(policy_of(c->h.buckets, &nodes), 1 /* MPOL_PREFERRED */);
 	assert_int_equal(nodes, 1UL);
-	assert_int_equal(policy_of(c->tcb_mem, &nodes), 1);
+	assert_int_equal(policy_of(c->h.tcb_mem, &nodes), 1);
 	assert_int_equal(policy_of(c->tw4.mem, &nodes), 1);
 	sf_conn_free(c);
 	cfg.numa_node = -1;
 	c = sf_conn_create(&cfg);
 	assert_non_null(c);
-	assert_int_equal(policy_of(c->buckets, &nodes), 0 /* MPOL_DEFAULT */);
+	assert_int_equal(policy_of(c->h.buckets, &nodes), 0 /* MPOL_DEFAULT */);
 	sf_conn_free(c);
 }
 
@@ -449,11 +500,14 @@ int main(void)
 		TC(colliding_hashes_resolve_by_full_key),
 		TC(colliding_hashes_past_two_buckets_are_refused),
 		cmocka_unit_test(few_hashes_many_keys_all_found),
+		cmocka_unit_test(free_after_cuckoo_moves_unmaps_exactly_its_key),
 		cmocka_unit_test(full_pool_has_every_tcb_mapped),
 		cmocka_unit_test(full_load_needs_cuckoo_moves_and_finds_everything),
 		T(burst_lookup_agrees_with_single_lookup),
 		cmocka_unit_test(random_inserts_and_deletes_match_reference),
 		T(check_detects_a_corrupted_signature),
+		T(check_detects_a_record_naming_another_slot),
+		T(check_detects_a_tcb_twice_on_the_free_stack),
 		cmocka_unit_test(bad_configuration_is_refused),
 		cmocka_unit_test(memory_prefers_the_configured_numa_node),
 	};

@@ -92,6 +92,42 @@ static void tcb_to_time_wait_keeps_key_mapped_with_state(void **state)
 	assert_int_equal(sf_conn_stats(f->c)->table_used, 1);
 }
 
+/* Four distinct hashes only: keys crowd a few bucket pairs and get moved. */
+static uint32_t four_hashes(const struct sf_flow_key *key, void *ctx)
+{
+	(void)ctx;
+	return sf_conn_hash_crc(key) & 0xc0000000u;
+}
+
+static void tcbs_moved_by_cuckoo_turn_into_time_wait_in_place(void **state)
+{
+	struct sf_conn *c = conn_new(60, 60, 0, four_hashes);
+	struct sf_tw_state st = {.snd_nxt = 1};
+	uint32_t idx[60], ref[60];
+
+	(void)state;
+	assert_non_null(c);
+	for (uint32_t i = 0; i < 60; i++) {
+		struct sf_flow_key k = key4(i);
+
+		if (sf_tcb_alloc(c, &k, sf_conn_hash(c, &k), &idx[i]) != 0)
+			idx[i] = UINT32_MAX;
+	}
+	assert_true(sf_conn_stats(c)->cuckoo_moves > 0);
+	for (uint32_t i = 0; i < 60; i++)
+		if (idx[i] != UINT32_MAX)
+			assert_int_equal(sf_tw_from_tcb(c, idx[i], &st, 1000 + MSL2, &ref[i]), 0);
+	assert_int_equal(sf_conn_check(c), 0);
+	for (uint32_t i = 0; i < 60; i++) {
+		struct sf_flow_key k = key4(i);
+
+		assert_int_equal(sf_conn_lookup(c, &k, sf_conn_hash(c, &k)),
+				 idx[i] == UINT32_MAX ? SF_CONN_MISS : ref[i]);
+	}
+	assert_int_equal(sf_conn_stats(c)->tcb_used, 0);
+	sf_conn_free(c);
+}
+
 static void ipv6_tcb_to_time_wait_round_trips(void **state)
 {
 	struct fixture *f = *state;
@@ -312,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(entries_are_32_bytes_ipv4_64_bytes_ipv6),
 		T(tcb_to_time_wait_keeps_key_mapped_with_state),
+		cmocka_unit_test(tcbs_moved_by_cuckoo_turn_into_time_wait_in_place),
 		T(ipv6_tcb_to_time_wait_round_trips),
 		T(ipv4_entry_does_not_match_ipv6_key_with_same_bytes),
 		T(time_wait_expires_at_2msl_not_before),

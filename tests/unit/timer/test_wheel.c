@@ -165,6 +165,45 @@ static void rearm_earlier_moves_the_deadline(void **state)
 	assert_int_equal(step_until_fired(f, 0, 2000), 1007);
 }
 
+static void rearm_within_its_slot_moves_the_deadline(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 1100 and 1120 share level 1's slot 17 (ticks 1088 .. 1151) seen from 1000. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_arm(&f->wheel, &f->node[1], 1100);
+	sf_timer_arm(&f->wheel, &f->node[0], 1120);
+	assert_int_equal(f->node[0].slot, f->node[1].slot);
+	assert_int_equal(f->wheel.pending, 2);
+	assert_int_equal(f->wheel.stats.armed, 3);
+	assert_int_equal(sf_timer_expires(&f->wheel, &f->node[0]), 1120);
+	assert_int_equal(sf_wheel_check(&f->wheel), 0);
+	assert_int_equal(step_until_fired(f, 1, 1110), 1100);
+	assert_int_equal(step_until_fired(f, 0, 1200), 1120);
+}
+
+static void rearm_of_armed_timer_to_the_past_fires_on_next_expire(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_arm(&f->wheel, &f->node[0], 995);
+	assert_int_equal(f->wheel.pending, 1);
+	assert_int_equal(f->wheel.occupied[1], 0);
+	assert_int_equal(expire(f, 1000), 1);
+	assert_ptr_equal(f->out[0], &f->node[0]);
+}
+
+static void rearm_of_armed_timer_beyond_max_delta_is_clamped(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + SF_TIMER_MAX_DELTA + 1);
+	assert_int_equal(f->wheel.pending, 1);
+	assert_int_equal(sf_timer_expires(&f->wheel, &f->node[0]), 1000 + SF_TIMER_MAX_DELTA);
+}
+
 static void overdue_arm_fires_on_next_expire(void **state)
 {
 	struct fixture *f = *state;
@@ -258,6 +297,17 @@ static void next_expiry_is_a_lower_bound_beyond_block(void **state)
 	assert_true(sf_wheel_next_expiry(&f->wheel) > 1000);
 }
 
+static void next_expiry_forgets_a_cancelled_far_timer(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + 70000);
+	sf_timer_arm(&f->wheel, &f->node[1], 1000 + 300000);
+	sf_timer_cancel(&f->wheel, &f->node[0]);
+	assert_true(sf_wheel_next_expiry(&f->wheel) > 1000 + 70000);
+	assert_true(sf_wheel_next_expiry(&f->wheel) <= 1000 + 300000);
+}
+
 static void deadlines_across_32_bit_tick_wrap_fire_in_time(void **state)
 {
 	struct fixture *f = *state;
@@ -319,6 +369,9 @@ int main(void)
 		T(cancel_of_last_timer_in_slot_clears_bitmap),
 		T(rearm_later_moves_the_deadline),
 		T(rearm_earlier_moves_the_deadline),
+		T(rearm_within_its_slot_moves_the_deadline),
+		T(rearm_of_armed_timer_to_the_past_fires_on_next_expire),
+		T(rearm_of_armed_timer_beyond_max_delta_is_clamped),
 		T(overdue_arm_fires_on_next_expire),
 		T(ten_minute_deadline_cascades_to_exact_tick),
 		T(deadline_past_wheel_range_waits_a_turn),
@@ -327,6 +380,7 @@ int main(void)
 		T(empty_wheel_jumps_and_reports_no_expiry),
 		T(next_expiry_is_exact_within_block),
 		T(next_expiry_is_a_lower_bound_beyond_block),
+		T(next_expiry_forgets_a_cancelled_far_timer),
 		T(deadlines_across_32_bit_tick_wrap_fire_in_time),
 		T(expired_timer_can_be_armed_again),
 		T(check_detects_a_corrupted_bitmap),
