@@ -183,6 +183,14 @@ def client_summary(sf):
     return counters(sf.cmd("show client stats"))
 
 
+def all_ended(s):
+    """Every connection a client summary @s attempted ended, completed or failed, none open. The
+    failures before a SYN (no_tuple, no_tcb: the pacer's token found no port or no TCB) were never
+    attempted, so they are left out of the sum."""
+    before_syn = s.get("no_tuple", 0) + s.get("no_tcb", 0)
+    return s["open"] == 0 and s["completed"] + s["failed"] - before_syn == s["attempted"]
+
+
 def tcp_stats(sf):
     """`show tcp stats` as {"group.name": value}."""
     out, group = {}, ""

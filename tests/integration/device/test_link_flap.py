@@ -57,7 +57,7 @@ def test(binary):
                 f"traffic resumed: {at_up} completed when the link came back, {max(after) if after else 0} later")
         reasons = {k: v for k, v in s.items() if k not in ("attempted", "established", "completed", "failed",
                                                           "open", "requests", "responses")}
-        h.check(s["open"] == 0 and s["completed"] + s["failed"] == s["attempted"] and
+        h.check(h.all_ended(s) and
                 sum(reasons.values()) == s["failed"],
                 f"every connection accounted for: {s['completed']} completed, {s['failed']} failed by reason "
                 f"{reasons}, of {s['attempted']}")

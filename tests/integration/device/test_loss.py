@@ -42,7 +42,7 @@ def test(binary):
         reasons = {k: v for k, v in s.items() if k not in ("attempted", "established", "completed", "failed",
                                                           "open", "requests", "responses")}
         h.check(s["attempted"] >= 0.9 * RATE * SECONDS, f"{s['attempted']} attempted at {RATE}/s")
-        h.check(s["open"] == 0 and s["completed"] + s["failed"] == s["attempted"],
+        h.check(h.all_ended(s),
                 f"every connection accounted for: {s['completed']} completed + {s['failed']} failed "
                 f"= {s['attempted']} attempted, none left open")
         h.check(sum(reasons.values()) == s["failed"], f"every failure has a counted reason: {reasons}")
