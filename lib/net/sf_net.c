@@ -485,19 +485,20 @@ static enum sf_drop_reason classify_arp(const struct rx *rx, uint32_t len)
 
 static const struct sf_rx_csum verify_all = { .ip4_ok = false, .l4_ok = false };
 
+/* One classification's context; no checksum policy given means software verifies both. */
+static __rte_always_inline struct rx rx_of(const uint8_t *frame, const struct sf_rx_csum *hw, struct sf_pkt *pkt,
+					   struct sf_tcp_seg *seg, struct sf_flow_key *key)
+{
+	return (struct rx){ .frame = frame, .hw = hw != NULL ? hw : &verify_all, .pkt = pkt, .seg = seg, .key = key };
+}
+
 /* The full parser: every layer, every kind, every drop reason. Out of line, so that the fast
  * path does not pay for its registers and stack frame. */
 __rte_noinline enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len,
 							const struct sf_rx_csum *hw, struct sf_pkt *pkt,
 							struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	const struct rx rx = {
-		.frame = frame,
-		.hw = hw != NULL ? hw : &verify_all,
-		.pkt = pkt,
-		.seg = seg,
-		.key = key,
-	};
+	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
 	uint16_t etype;
 
 	*pkt = (struct sf_pkt){ 0 };
@@ -575,13 +576,7 @@ static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
 bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	const struct rx rx = {
-		.frame = frame,
-		.hw = hw != NULL ? hw : &verify_all,
-		.pkt = pkt,
-		.seg = seg,
-		.key = key,
-	};
+	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
 
 	return classify_fast(&rx, len);
 }
@@ -589,13 +584,7 @@ bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx
 enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	const struct rx rx = {
-		.frame = frame,
-		.hw = hw != NULL ? hw : &verify_all,
-		.pkt = pkt,
-		.seg = seg,
-		.key = key,
-	};
+	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
 
 	/* The engine asks for the segment and the key; with both known to be there, the inlined
 	 * fast path tests for neither. */

@@ -65,4 +65,15 @@ static inline struct sf_conn *conn_new(uint32_t tcbs, uint32_t tw4, uint32_t tw6
 	return sf_conn_create(&cfg);
 }
 
+/* TCBs for key4(0 .. n-1), their indexes in @p idx, UINT32_MAX for each the table refused. */
+static inline void alloc_key4s(struct sf_conn *c, uint32_t n, uint32_t *idx)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct sf_flow_key k = key4(i);
+
+		if (sf_tcb_alloc(c, &k, sf_conn_hash(c, &k), &idx[i]) != 0)
+			idx[i] = UINT32_MAX;
+	}
+}
+
 #endif /* CONN_TEST_H */

@@ -253,12 +253,7 @@ static void free_after_cuckoo_moves_unmaps_exactly_its_key(void **state)
 	(void)state;
 	assert_non_null(c);
 	/* The TCBs' records must follow their slots as moves shift them: free takes no search. */
-	for (uint32_t i = 0; i < 60; i++) {
-		struct sf_flow_key k = key4(i);
-
-		if (sf_tcb_alloc(c, &k, sf_conn_hash(c, &k), &idx[i]) != 0)
-			idx[i] = UINT32_MAX;
-	}
+	alloc_key4s(c, 60, idx);
 	assert_true(sf_conn_stats(c)->cuckoo_moves > 0);
 	for (uint32_t i = 0; i < 60; i += 2)
 		if (idx[i] != UINT32_MAX)

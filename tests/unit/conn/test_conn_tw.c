@@ -107,12 +107,7 @@ static void tcbs_moved_by_cuckoo_turn_into_time_wait_in_place(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	for (uint32_t i = 0; i < 60; i++) {
-		struct sf_flow_key k = key4(i);
-
-		if (sf_tcb_alloc(c, &k, sf_conn_hash(c, &k), &idx[i]) != 0)
-			idx[i] = UINT32_MAX;
-	}
+	alloc_key4s(c, 60, idx);
 	assert_true(sf_conn_stats(c)->cuckoo_moves > 0);
 	for (uint32_t i = 0; i < 60; i++)
 		if (idx[i] != UINT32_MAX)
