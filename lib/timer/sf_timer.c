@@ -15,6 +15,12 @@
  * below now's. All top slots are passed when `now` enters a new 2^24 block, and those far
  * timers are simply placed again, once per turn.
  *
+ * Lazy re-arm: a timer re-armed to a later deadline stays in its slot, which is then passed
+ * before its deadline (any slot passed after now and no later than the deadline is a correct
+ * home). Whoever passes the slot looks at the deadline: a cascade places every timer again
+ * anyway, and draining a level-0 slot places again the timers not yet due. A connection's
+ * timer is re-armed later far more often than it fires, so the move is mostly never made.
+ *
  * A slot is SF_WHEEL_LANES lists ("lanes") filled round-robin. Walking a list costs a cache
  * miss per node, each waiting for the one before; walking the lanes side by side overlaps
  * those misses (expiry of a million timers in one pass: about 6x faster on the project VM).
@@ -235,14 +241,27 @@ void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 		arm_rare(w, t, expires);
 		return;
 	}
-	id = slot_of(now, expires);
-	t->expires = (uint32_t)expires;
 	if (t->next != NULL) {
-		/* A re-arm within the slot it is in (an RTO pushed back by an ACK) moves nothing. */
+		/*
+		 * Lazy re-arm: pushed later (2MSL after an RTO, an RTO restarted by an ACK), the timer
+		 * stays where it is. Its slot is passed at or before the old deadline, so before the new
+		 * one, and is then placed again by its new deadline (cascade() and drain() look). Both
+		 * deadlines lie within 2^31 ticks of now: 32 bits compare them. Not on the due list,
+		 * which is handed back without a look.
+		 */
+		if ((int32_t)((uint32_t)expires - t->expires) >= 0 && t->slot != SF_TIMER_SLOT_DUE) {
+			t->expires = (uint32_t)expires;
+			return;
+		}
+		id = slot_of(now, expires);
+		t->expires = (uint32_t)expires;
+		/* Earlier but within the slot it is in: the slot is still passed in time. */
 		if (id == t->slot)
 			return;
 		detach(w, t);
 	} else {
+		id = slot_of(now, expires);
+		t->expires = (uint32_t)expires;
 		w->pending++;
 	}
 	slot_append(w, t, id);
@@ -258,9 +277,12 @@ void sf_timer_cancel(struct sf_wheel *w, struct sf_timer *t)
 	w->stats.cancelled++;
 }
 
-/* Hand back timers from the lanes of one slot, one from each lane in turn, until they are
- * empty or @out is full: the lanes' next nodes are fetched side by side. */
-static unsigned int drain(struct sf_timer *lanes, struct sf_timer **out, unsigned int n, unsigned int budget)
+/* Hand back the timers of @lanes (one slot's lists, or the due lists; @count their number) due
+ * by tick @tick, one from each lane in turn, until the lanes are empty or @out is full: the
+ * lanes' next nodes are fetched side by side. A timer lazily re-armed to a deadline past @tick is
+ * placed again instead (later in this block or a higher level: never into these lanes). */
+static unsigned int drain(struct sf_wheel *w, struct sf_timer *lanes, uint32_t *count, uint64_t tick,
+			  struct sf_timer **out, unsigned int n, unsigned int budget)
 {
 	bool more = true;
 
@@ -268,13 +290,23 @@ static unsigned int drain(struct sf_timer *lanes, struct sf_timer **out, unsigne
 		more = false;
 		for (unsigned int k = 0; k < SF_WHEEL_LANES && n < budget; k++) {
 			struct sf_timer *t = lanes[k].next;
+			uint64_t e;
 
 			if (t == &lanes[k])
 				continue;
 			list_unlink(t);
+			(*count)--;
+			more = true;
+			/* w->now is before @tick, in the same 64-tick block: placing against it is placing
+			 * against @tick, and the deadline is within 2^31 ticks of it. */
+			e = full_expiry(w, t->expires);
+			if (__builtin_expect(e > tick, 0)) {
+				place(w, t, e);
+				w->stats.cascaded++;
+				continue;
+			}
 			t->next = t->prev = NULL;
 			out[n++] = t;
-			more = true;
 		}
 	}
 	return n;
@@ -344,12 +376,8 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 	for (;;) {
 		uint64_t stop, occ, c;
 
-		if (w->due_count != 0) {
-			unsigned int before = n;
-
-			n = drain(w->due, out, n, budget);
-			w->due_count -= n - before;
-		}
+		if (w->due_count != 0)
+			n = drain(w, w->due, &w->due_count, w->now, out, n, budget);
 		if (n == budget || w->now >= now)
 			break;
 		/* Level 0: the ticks left in the current 64-tick block, up to `now`. */
@@ -357,14 +385,11 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 		occ = w->occupied[0] & bits_between(digit(w->now, 0) + 1, digit(stop, 0));
 		while (occ != 0) {
 			unsigned int s = (unsigned int)__builtin_ctzll(occ);
-			struct sf_timer *lanes = w->slots[0][s];
 			uint64_t tick = (w->now & ~(uint64_t)LEVEL_MASK) | s;
 
-			unsigned int before = n;
-
-			occ &= occ - 1;
-			n = drain(lanes, out, n, budget);
-			w->slot_count[0][s] -= n - before;
+			n = drain(w, w->slots[0][s], &w->slot_count[0][s], tick, out, n, budget);
+			/* Lazily re-armed timers may have moved to later slots of this block. */
+			occ = w->occupied[0] & bits_between(s + 1, digit(stop, 0));
 			if (w->slot_count[0][s] != 0) {
 				/* Out of budget inside this tick: stop just before it, so the slot is
 				 * still ahead of the wheel's time and the next call resumes here. */
@@ -417,8 +442,8 @@ static int check_list(const struct sf_wheel *w, const struct sf_timer *head, uns
 		      uint64_t *count)
 {
 	for (const struct sf_timer *t = head->next; t != head; t = t->next) {
-		uint64_t e = full_expiry(w, t->expires);
-		unsigned int l = id / SF_WHEEL_SLOTS, level;
+		uint64_t e = full_expiry(w, t->expires), pass;
+		unsigned int l = id / SF_WHEEL_SLOTS;
 
 		if (t->next->prev != t || t->slot != id || t->lane != k)
 			return -2; /* broken links, or not the slot and lane it names */
@@ -432,13 +457,13 @@ static int check_list(const struct sf_wheel *w, const struct sf_timer *head, uns
 			return -7; /* due but still in a slot */
 		if (e - w->now > SF_TIMER_MAX_DELTA)
 			return -8;
-		if (digit(e, l) != id % SF_WHEEL_SLOTS)
-			return -9;
-		level = (63u - (unsigned int)__builtin_clzll(e ^ w->now)) / SF_WHEEL_BITS;
-		if (level > TOP)
-			level = TOP;
-		if (level != l)
-			return -10; /* not where the placement rule puts it now */
+		/* Where the placement rule puts it, or (lazily re-armed) in a slot passed sooner. */
+		pass = l == 0 ? (w->now & ~(uint64_t)LEVEL_MASK) | (id % SF_WHEEL_SLOTS)
+			      : pass_tick(w, l, id % SF_WHEEL_SLOTS);
+		if (pass <= w->now)
+			return -9; /* in a slot already passed: it would never be looked at */
+		if (pass > e)
+			return -10; /* its slot is passed after its deadline: it would fire late */
 	}
 	return 0;
 }

@@ -61,7 +61,8 @@ struct sf_wheel_stats {
 	uint64_t armed;     /**< sf_timer_arm() calls */
 	uint64_t cancelled; /**< sf_timer_cancel() calls that stopped an armed timer */
 	uint64_t expired;   /**< timers handed back by sf_wheel_expire() */
-	uint64_t cascaded;  /**< timers moved from a higher level to a lower one */
+	uint64_t cascaded;  /**< timers placed again when their slot was passed: down a level, or on
+				 to the later deadline of a lazy re-arm */
 };
 
 /**
@@ -104,6 +105,9 @@ static inline bool sf_timer_armed(const struct sf_timer *t)
  * Arm @p t to fire at tick @p expires, or move it there if it is already armed (re-arm).
  * A deadline at or before the wheel's time fires on the next sf_wheel_expire() call;
  * one more than SF_TIMER_MAX_DELTA ticks ahead is clamped to that distance. O(1).
+ * A re-arm to a later deadline only records it (lazy re-arm, as Linux does for its
+ * retransmission timer): the node moves when its old slot is reached, and fires at the new
+ * deadline all the same.
  */
 void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires);
 
@@ -124,8 +128,8 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 
 /**
  * A tick before which no timer expires: the wheel's time when a timer is already due,
- * UINT64_MAX when the wheel is empty. Exact for deadlines within the current 64-tick block,
- * a lower bound otherwise (the engine may sleep until then).
+ * UINT64_MAX when the wheel is empty. Exact for deadlines within the current 64-tick block
+ * (unless lazily re-armed later), a lower bound otherwise (the engine may sleep until then).
  */
 uint64_t sf_wheel_next_expiry(const struct sf_wheel *w);
 
@@ -135,8 +139,9 @@ uint64_t sf_wheel_next_expiry(const struct sf_wheel *w);
 uint64_t sf_timer_expires(const struct sf_wheel *w, const struct sf_timer *t);
 
 /**
- * Verify the wheel's invariants: list links, bitmaps, slot counts, every timer in the slot its deadline
- * and the wheel's time call for, the pending count and the cascade bound. O(timers + slots),
+ * Verify the wheel's invariants: list links, bitmaps, slot counts, every timer in a slot still
+ * ahead of the wheel's time and passed no later than its deadline (the one the placement rule
+ * gives, or a sooner one after a lazy re-arm), and the pending count. O(timers + slots),
  * for tests. @return 0 when consistent, otherwise a negative number naming the broken rule.
  */
 int sf_wheel_check(const struct sf_wheel *w);

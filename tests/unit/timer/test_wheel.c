@@ -156,6 +156,83 @@ static void rearm_later_moves_the_deadline(void **state)
 	assert_int_equal(step_until_fired(f, 0, 2000), 1500);
 }
 
+/* Lazy re-arm: a later deadline leaves the node in its slot; it must still fire exactly then. */
+static void lazy_rearm_later_within_block_fires_at_the_new_tick(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1005);
+	sf_timer_arm(&f->wheel, &f->node[0], 1020);
+	assert_int_equal(sf_timer_expires(&f->wheel, &f->node[0]), 1020);
+	assert_int_equal(sf_wheel_check(&f->wheel), 0);
+	assert_int_equal(step_until_fired(f, 0, 1100), 1020);
+	assert_int_equal(f->wheel.pending, 0);
+}
+
+static void lazy_rearm_later_fires_within_the_same_expire_call(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Its old slot (1005) and its new one (1010) are both passed by one call: one jump must
+	 * not skip the slot it moved to. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1005);
+	sf_timer_arm(&f->wheel, &f->node[1], 1012);
+	sf_timer_arm(&f->wheel, &f->node[0], 1010);
+	assert_int_equal(expire(f, 1009), 0);
+	assert_int_equal(expire(f, 1030), 2);
+	assert_ptr_equal(f->out[0], &f->node[0]);
+	assert_ptr_equal(f->out[1], &f->node[1]);
+}
+
+static void lazy_rearm_from_level_0_to_level_2_fires_at_the_new_tick(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1003);
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + 70000);
+	assert_int_equal(f->node[0].slot / SF_WHEEL_SLOTS, 0); /* not moved */
+	assert_int_equal(expire(f, 1003), 0);                   /* moved on, not handed back */
+	assert_int_equal(f->node[0].slot / SF_WHEEL_SLOTS, 2);
+	assert_int_equal(expire(f, 1000 + 69999), 0);
+	assert_int_equal(expire(f, 1000 + 70000), 1);
+}
+
+static void lazy_rearm_repeated_fires_at_the_last_deadline(void **state)
+{
+	struct fixture *f = *state;
+
+	/* An RTO pushed back by every ACK: armed 200 ticks ahead at every tick. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1200);
+	for (uint64_t now = 1001; now <= 1500; now++) {
+		assert_int_equal(expire(f, now), 0);
+		sf_timer_arm(&f->wheel, &f->node[0], now + 200);
+	}
+	assert_int_equal(sf_wheel_check(&f->wheel), 0);
+	assert_int_equal(step_until_fired(f, 0, 2000), 1700);
+}
+
+static void lazy_rearm_then_earlier_moves_the_node(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Later (lazy), then earlier than the first deadline: the node must move. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + 5000);
+	sf_timer_arm(&f->wheel, &f->node[0], 1030);
+	assert_int_equal(step_until_fired(f, 0, 1200), 1030);
+}
+
+static void rearm_of_due_timer_to_later_is_not_lazy(void **state)
+{
+	struct fixture *f = *state;
+
+	/* On the due list (handed back without a look), a later deadline must move it. */
+	sf_timer_arm(&f->wheel, &f->node[0], 995);
+	sf_timer_arm(&f->wheel, &f->node[0], 1010);
+	assert_int_equal(expire(f, 1000), 0);
+	assert_int_equal(step_until_fired(f, 0, 1100), 1010);
+}
+
 static void rearm_earlier_moves_the_deadline(void **state)
 {
 	struct fixture *f = *state;
@@ -349,10 +426,16 @@ static void check_detects_a_timer_in_the_wrong_slot(void **state)
 {
 	struct fixture *f = *state;
 
+	/* A deadline before its slot's tick would fire late. (A later one is a lazy re-arm.) */
 	sf_timer_arm(&f->wheel, &f->node[0], 1020);
-	f->node[0].expires = 1021;
+	f->node[0].expires = 1019;
 	assert_int_not_equal(sf_wheel_check(&f->wheel), 0);
 	f->node[0].expires = 1020;
+	/* Level 1's slot 17 (ticks 1088 .. 1151) is passed at 1088: too late for 1080. */
+	sf_timer_arm(&f->wheel, &f->node[1], 1100);
+	f->node[1].expires = 1080;
+	assert_int_not_equal(sf_wheel_check(&f->wheel), 0);
+	f->node[1].expires = 1100;
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -368,6 +451,12 @@ int main(void)
 		T(cancel_of_unarmed_timer_is_a_no_op),
 		T(cancel_of_last_timer_in_slot_clears_bitmap),
 		T(rearm_later_moves_the_deadline),
+		T(lazy_rearm_later_within_block_fires_at_the_new_tick),
+		T(lazy_rearm_later_fires_within_the_same_expire_call),
+		T(lazy_rearm_from_level_0_to_level_2_fires_at_the_new_tick),
+		T(lazy_rearm_repeated_fires_at_the_last_deadline),
+		T(lazy_rearm_then_earlier_moves_the_node),
+		T(rearm_of_due_timer_to_later_is_not_lazy),
 		T(rearm_earlier_moves_the_deadline),
 		T(rearm_within_its_slot_moves_the_deadline),
 		T(rearm_of_armed_timer_to_the_past_fires_on_next_expire),
