@@ -279,6 +279,9 @@ static void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now, un
 	uint32_t limit = *budget < r->count ? *budget : r->count;
 	uint32_t hashes[EXPIRE_AHEAD];
 
+	/* Most calls (one a poll) find the oldest entry still young: done before prefetching. */
+	if (limit == 0 || (!tw_is_hole(c, tw_value(k, r->head)) && !tw_due(c, tw_value(k, r->head), now)))
+		return;
 	for (uint32_t j = 0; j < EXPIRE_AHEAD && j < limit; j++)
 		hashes[j] = expire_prefetch(c, k, j, now);
 	for (uint32_t j = 0; j < limit; j++) {
