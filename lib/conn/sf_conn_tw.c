@@ -79,21 +79,28 @@ static void ring_pop(struct sf_conn *c, enum sf_conn_kind k)
 	(*gauge_of(c, k))--;
 }
 
+/* Full ring @k: its oldest entry ends early. Out of line (and its hash callback with it): a
+ * ring fills only when TIME_WAIT outlasts its capacity, and the common push then saves no
+ * registers. */
+static __attribute__((noinline)) void ring_recycle(struct sf_conn *c, enum sf_conn_kind k)
+{
+	uint32_t oldest = tw_value(k, ring_of(c, k)->head);
+
+	if (!tw_is_hole(c, oldest)) {
+		tw_unmap(c, oldest, tw_hash(c, oldest));
+		c->stats.tw_recycled++;
+	}
+	ring_pop(c, k);
+}
+
 /* A slot at the tail of ring @k (cap > 0), recycling the oldest entry when the ring is full. */
-static uint32_t ring_push(struct sf_conn *c, enum sf_conn_kind k)
+static inline uint32_t ring_push(struct sf_conn *c, enum sf_conn_kind k)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t i;
 
-	if (r->count == r->cap) {
-		uint32_t oldest = tw_value(k, r->head);
-
-		if (!tw_is_hole(c, oldest)) {
-			tw_unmap(c, oldest, tw_hash(c, oldest));
-			c->stats.tw_recycled++;
-		}
-		ring_pop(c, k);
-	}
+	if (__builtin_expect(r->count == r->cap, 0))
+		ring_recycle(c, k);
 	i = r->head + r->count;
 	if (i >= r->cap)
 		i -= r->cap;
@@ -102,11 +109,12 @@ static uint32_t ring_push(struct sf_conn *c, enum sf_conn_kind k)
 	return i;
 }
 
-static void tw_fill(struct sf_conn *c, uint32_t v, const struct sf_flow_key *key, uint32_t hash,
-		    const struct sf_tw_state *st, uint32_t expires)
+/* Fill entry @i of ring @k. */
+static inline void tw_fill(struct sf_conn *c, enum sf_conn_kind k, uint32_t i, const struct sf_flow_key *key,
+			   uint32_t hash, const struct sf_tw_state *st, uint32_t expires)
 {
-	if (sf_conn_kind(v) == SF_CONN_TW6) {
-		struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
+	if (k == SF_CONN_TW6) {
+		struct sf_tw6 *e = tw6_at(c, i);
 
 		e->st = *st;
 		e->expires = expires;
@@ -116,7 +124,7 @@ static void tw_fill(struct sf_conn *c, uint32_t v, const struct sf_flow_key *key
 		memcpy(e->laddr, key->laddr, 16);
 		memcpy(e->raddr, key->raddr, 16);
 	} else {
-		struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
+		struct sf_tw4 *e = tw4_at(c, i);
 
 		e->st = *st;
 		e->expires = expires;
@@ -132,26 +140,46 @@ static enum sf_conn_kind kind_of_family(uint8_t family)
 	return family == SF_AF_INET6 ? SF_CONN_TW6 : SF_CONN_TW4;
 }
 
-int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
-		   uint32_t *ref)
+/* The entry of TCB @tcb_idx, whose key is of kind @k (a constant once inlined), at the tail of
+ * ring @k: its table slot switched to it, the TCB back in the pool. @return the entry's value. */
+static inline __attribute__((always_inline)) uint32_t tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx,
+								  const struct sf_tw_state *st, uint64_t expires,
+								  enum sf_conn_kind k)
 {
 	const struct sf_tcb_meta *m = &c->h.tcb_meta[tcb_idx];
-	enum sf_conn_kind k = kind_of_family(m->key.family);
-	uint32_t *slot = tbl_slot_at(c, m->pos);
-	uint32_t v;
+	uint32_t i = ring_push(c, k);
+
+	/* Recycling may clear other slots but never moves one: the TCB's slot is where it was. */
+	tw_fill(c, k, i, &m->key, m->hash, st, (uint32_t)expires);
+	*tbl_slot_at(c, m->pos) = tw_value(k, i);
+	tcb_release(c, tcb_idx);
+	return tw_value(k, i);
+}
+
+/* sf_tw_from_tcb() for IPv6, a full ring or no ring. */
+static __attribute__((noinline)) int tw_from_tcb_slow(struct sf_conn *c, uint32_t tcb_idx,
+						      const struct sf_tw_state *st, uint64_t expires, uint32_t *ref)
+{
+	enum sf_conn_kind k = kind_of_family(c->h.tcb_meta[tcb_idx].key.family);
 
 	if (ring_of(c, k)->cap == 0) {
-		tbl_remove_at(c, m->pos);
+		tbl_remove_at(c, c->h.tcb_meta[tcb_idx].pos);
 		tcb_release(c, tcb_idx);
 		c->stats.tw_refused++;
 		return -ENOSPC;
 	}
-	/* Recycling may clear other slots but never moves one: @slot stays valid. */
-	v = tw_value(k, ring_push(c, k));
-	tw_fill(c, v, &m->key, m->hash, st, (uint32_t)expires);
-	*slot = v;
-	tcb_release(c, tcb_idx);
-	*ref = v;
+	*ref = k == SF_CONN_TW6 ? tw_from_tcb(c, tcb_idx, st, expires, SF_CONN_TW6)
+				: tw_from_tcb(c, tcb_idx, st, expires, SF_CONN_TW4);
+	return 0;
+}
+
+int sf_tw_from_tcb(struct sf_conn *c, uint32_t tcb_idx, const struct sf_tw_state *st, uint64_t expires,
+		   uint32_t *ref)
+{
+	/* IPv4 with room in its ring, nearly every close: no call, so no saved registers. */
+	if (__builtin_expect(c->h.tcb_meta[tcb_idx].key.family == SF_AF_INET6 || c->tw4.count == c->tw4.cap, 0))
+		return tw_from_tcb_slow(c, tcb_idx, st, expires, ref);
+	*ref = tw_from_tcb(c, tcb_idx, st, expires, SF_CONN_TW4);
 	return 0;
 }
 
@@ -159,7 +187,7 @@ int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 		 uint64_t expires, uint32_t *ref)
 {
 	enum sf_conn_kind k = kind_of_family(key->family);
-	uint32_t v;
+	uint32_t i, v;
 	int rc;
 
 	if (tbl_may_hold(c, hash) && tbl_find_key(c, key, hash) != NULL)
@@ -168,8 +196,9 @@ int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 		c->stats.tw_refused++;
 		return -ENOSPC;
 	}
-	v = tw_value(k, ring_push(c, k)); /* a full ring frees a table slot first */
-	tw_fill(c, v, key, hash, st, (uint32_t)expires);
+	i = ring_push(c, k); /* a full ring frees a table slot first */
+	v = tw_value(k, i);
+	tw_fill(c, k, i, key, hash, st, (uint32_t)expires);
 	rc = tbl_insert(c, hash, v);
 	if (rc != 0) {
 		tw_make_hole(c, v);
@@ -227,7 +256,7 @@ uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint32_t hash, uint64_t 
 	uint32_t *slot = tbl_find_val(c, hash, ref);
 	struct sf_flow_key key;
 	struct sf_tw_state st;
-	uint32_t v;
+	uint32_t i, v;
 
 	if (slot == NULL)
 		return SF_CONN_MISS; /* not a live entry, or not its hash */
@@ -236,8 +265,9 @@ uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint32_t hash, uint64_t 
 	tw_make_hole(c, ref);
 	/* A FIFO stays sorted only by appending: the entry moves to the tail. If the ring is
 	 * full, the oldest slot is recycled first (possibly the hole just made). */
-	v = tw_value(k, ring_push(c, k));
-	tw_fill(c, v, &key, hash, &st, (uint32_t)expires);
+	i = ring_push(c, k);
+	v = tw_value(k, i);
+	tw_fill(c, k, i, &key, hash, &st, (uint32_t)expires);
 	*slot = v;
 	return v;
 }

@@ -210,6 +210,26 @@ static void full_store_recycles_oldest_and_counts(void **state)
 	assert_int_equal(sf_conn_stats(f->c)->tw4_used, TW_CAP);
 }
 
+static void tcb_into_full_store_recycles_oldest(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k[TW_CAP], t = key4(200);
+	uint32_t idx, ref;
+
+	for (uint32_t i = 0; i < TW_CAP; i++) {
+		k[i] = key4(20 + i);
+		tw_put(f, &k[i], MSL2 + i);
+	}
+	assert_int_equal(sf_tcb_alloc(f->c, &t, h(&t), &idx), 0);
+	assert_int_equal(sf_tw_from_tcb(f->c, idx, &f->st, MSL2 + TW_CAP, &ref), 0);
+	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 1);
+	assert_int_equal(sf_conn_stats(f->c)->tcb_used, 0);
+	lookup(f, &k[0], SF_CONN_MISS);
+	lookup(f, &t, ref);
+	assert_int_equal(sf_tw_expires(f->c, ref), MSL2 + TW_CAP);
+	assert_int_equal(sf_tw_get(f->c, ref)->rcv_nxt, 2002);
+}
+
 /* RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2MSL timeout */
 static void restart_extends_expiry_and_keeps_mapping(void **state)
 {
@@ -350,6 +370,7 @@ int main(void)
 		T(expiry_takes_oldest_first_within_budget),
 		T(expiry_across_32_bit_tick_wrap),
 		T(full_store_recycles_oldest_and_counts),
+		T(tcb_into_full_store_recycles_oldest),
 		T(restart_extends_expiry_and_keeps_mapping),
 		T(restart_in_full_ring_keeps_every_live_entry),
 		T(restart_with_wrong_hash_changes_nothing),
