@@ -301,17 +301,23 @@ static uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t
 	return h;
 }
 
+/* Nothing to do in ring @k at tick @now: it is empty or its oldest entry is live and still
+ * young. Most calls (one a poll) stop here, before any prefetching. */
+static inline bool ring_idle(const struct sf_conn *c, enum sf_conn_kind k, uint32_t now)
+{
+	const struct sf_tw_ring *r = k == SF_CONN_TW6 ? &c->tw6 : &c->tw4;
+
+	return r->count == 0 || (!tw_is_hole(c, tw_value(k, r->head)) && !tw_due(c, tw_value(k, r->head), now));
+}
+
 /* Expire from the head of ring @k; @budget counts holes skipped too. */
-static void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now, unsigned int *budget,
-			unsigned int *expired)
+static __attribute__((noinline)) void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now,
+						  unsigned int *budget, unsigned int *expired)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t limit = *budget < r->count ? *budget : r->count;
 	uint32_t hashes[EXPIRE_AHEAD];
 
-	/* Most calls (one a poll) find the oldest entry still young: done before prefetching. */
-	if (limit == 0 || (!tw_is_hole(c, tw_value(k, r->head)) && !tw_due(c, tw_value(k, r->head), now)))
-		return;
 	for (uint32_t j = 0; j < EXPIRE_AHEAD && j < limit; j++)
 		hashes[j] = expire_prefetch(c, k, j, now);
 	for (uint32_t j = 0; j < limit; j++) {
@@ -335,8 +341,10 @@ unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget)
 {
 	unsigned int expired = 0;
 
-	ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired);
-	ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired);
+	if (!ring_idle(c, SF_CONN_TW4, (uint32_t)now))
+		ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired);
+	if (!ring_idle(c, SF_CONN_TW6, (uint32_t)now))
+		ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired);
 	c->stats.tw_expired += expired;
 	return expired;
 }
