@@ -313,8 +313,8 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 {
 	if (out->timer == SF_TCP_TIMER_ARM)
 		sf_timer_arm(&lc->wheel, &tcb->timer, lc->now_tick + out->timer_ms);
-	else if (out->timer == SF_TCP_TIMER_CANCEL && sf_timer_armed(&tcb->timer))
-		sf_timer_cancel(&lc->wheel, &tcb->timer);
+	else if (out->timer == SF_TCP_TIMER_CANCEL)
+		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer); /* a TCB's node stays one: see sf_timer.h */
 }
 
 /*
@@ -366,8 +366,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 	if ((out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)) && a.role == CONN_CLIENT)
 		sf_client_on_end(lc, idx, tcb, out->events);
 	if (out->events & SF_TCP_EV_CLOSED) {
-		if (sf_timer_armed(&tcb->timer))
-			sf_timer_cancel(&lc->wheel, &tcb->timer);
+		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer); /* parked until the TCB's next connection */
 		sf_tcb_free(lc->conn, idx);
 		return;
 	}
@@ -375,8 +374,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		struct sf_tw_state tw;
 		uint32_t ref;
 
-		if (sf_timer_armed(&tcb->timer))
-			sf_timer_cancel(&lc->wheel, &tcb->timer);
+		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer);
 		const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
 		uint64_t recycled = cs->tw_recycled;
 

@@ -7,6 +7,8 @@
  * (levels above the top are folded into the top one). So every timer at level l < top shares
  * all digits above l with `now` and its digit at l is greater than now's: the slot is reached
  * ("passed") exactly when `now` enters that digit, at tick E with its lower digits cleared.
+ * Below the top level, slots are passed in the order of their ids (level * 64 + digit): a
+ * lower level's slots all lie within the current block of the level above.
  * When a slot of level >= 1 is passed its timers are placed again against the new `now`,
  * which moves them down (a cascade). Level 0 slots hold single ticks of the current 64-tick
  * block, so they are drained straight to the caller.
@@ -20,6 +22,11 @@
  * home). Whoever passes the slot looks at the deadline: a cascade places every timer again
  * anyway, and draining a level-0 slot places again the timers not yet due. A connection's
  * timer is re-armed later far more often than it fires, so the move is mostly never made.
+ *
+ * Lazy cancel (sf_timer_cancel_lazy()) goes with it: a cancelled TCB timer stays linked,
+ * "parked", and the next connection to take the TCB from the pool arms it again where it lies,
+ * usually later than the parked deadline (lazy) or in the same slot. Whoever passes a slot drops
+ * the parked timers in it. So a connection's arm, re-arm and cancel mostly move nothing.
  *
  * A slot is SF_WHEEL_LANES lists ("lanes") filled round-robin. Walking a list costs a cache
  * miss per node, each waiting for the one before; walking the lanes side by side overlaps
@@ -122,7 +129,7 @@ static inline void lanes_append(struct sf_wheel *w, struct sf_timer *lanes, stru
 {
 	unsigned int k = w->lane_next++ % SF_WHEEL_LANES;
 
-	t->lane = (uint16_t)k;
+	t->lane = (uint8_t)k;
 	list_append(&lanes[k], t);
 }
 
@@ -164,7 +171,7 @@ static inline void slot_append(struct sf_wheel *w, struct sf_timer *t, unsigned 
 	unsigned int k = w->lane_next++ % SF_WHEEL_LANES;
 
 	t->slot = (uint16_t)id;
-	t->lane = (uint16_t)k;
+	t->lane = (uint8_t)k;
 	list_append(&w->slots[0][0][0] + (id * SF_WHEEL_LANES + k), t);
 	(*slot_count(w, id))++;
 	w->occupied[id / SF_WHEEL_SLOTS] |= UINT64_C(1) << (id % SF_WHEEL_SLOTS);
@@ -219,12 +226,23 @@ static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 
 /* Arm or re-arm when the deadline is not in (now, now + SF_TIMER_MAX_DELTA]: already due, or
  * clamped. Out of line: the common arm stays short. */
+/* Linked @t is being armed: if it was parked, it counts as armed again. */
+static inline void unpark(struct sf_wheel *w, struct sf_timer *t)
+{
+	if (t->parked) {
+		t->parked = 0;
+		w->pending++;
+	}
+}
+
 static __attribute__((noinline)) void arm_rare(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 {
-	if (t->next != NULL)
+	if (t->next != NULL) {
+		unpark(w, t);
 		detach(w, t);
-	else
+	} else {
 		w->pending++;
+	}
 	if (expires > w->now)
 		expires = w->now + SF_TIMER_MAX_DELTA;
 	place(w, t, expires);
@@ -242,6 +260,7 @@ void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 		return;
 	}
 	if (t->next != NULL) {
+		unpark(w, t);
 		/*
 		 * Lazy re-arm: pushed later (2MSL after an RTO, an RTO restarted by an ACK), the timer
 		 * stays where it is. Its slot is passed at or before the old deadline, so before the new
@@ -255,8 +274,10 @@ void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 		}
 		id = slot_of(now, expires);
 		t->expires = (uint32_t)expires;
-		/* Earlier but within the slot it is in: the slot is still passed in time. */
-		if (id == t->slot)
+		/* Earlier, but its slot is passed no later than the new deadline's: the same slot, or
+		 * (below the top level, where slots are passed in the order of their ids) one before.
+		 * A parked TCB timer armed for its TCB's next connection mostly stops here. */
+		if (t->slot == id || (t->slot < id && t->slot < TOP * SF_WHEEL_SLOTS))
 			return;
 		detach(w, t);
 	} else {
@@ -273,8 +294,28 @@ void sf_timer_cancel(struct sf_wheel *w, struct sf_timer *t)
 		return;
 	detach(w, t);
 	t->next = t->prev = NULL;
+	if (t->parked) {
+		t->parked = 0; /* stopped already, and counted */
+		return;
+	}
 	w->pending--;
 	w->stats.cancelled++;
+}
+
+void sf_timer_cancel_lazy(struct sf_wheel *w, struct sf_timer *t)
+{
+	if (t->next == NULL || t->parked)
+		return;
+	t->parked = 1;
+	w->pending--;
+	w->stats.cancelled++;
+}
+
+/* Parked @t, just taken off its list, leaves the wheel. */
+static inline void drop_parked(struct sf_timer *t)
+{
+	t->next = t->prev = NULL;
+	t->parked = 0;
 }
 
 /* Hand back the timers of @lanes (one slot's lists, or the due lists; @count their number) due
@@ -297,6 +338,10 @@ static unsigned int drain(struct sf_wheel *w, struct sf_timer *lanes, uint32_t *
 			list_unlink(t);
 			(*count)--;
 			more = true;
+			if (t->parked) {
+				drop_parked(t);
+				continue;
+			}
 			/* w->now is before @tick, in the same 64-tick block: placing against it is placing
 			 * against @tick, and the deadline is within 2^31 ticks of it. */
 			e = full_expiry(w, t->expires);
@@ -360,9 +405,13 @@ static void cascade(struct sf_wheel *w, uint64_t c)
 					 * of it, so the node's 32 bits resolve against c as well. */
 					e = full_expiry(w, t->expires);
 					list_unlink(t);
+					more = true;
+					if (t->parked) {
+						drop_parked(t);
+						continue;
+					}
 					place(w, t, e);
 					w->stats.cascaded++;
-					more = true;
 				}
 			}
 		}
@@ -437,17 +486,18 @@ uint64_t sf_timer_expires(const struct sf_wheel *w, const struct sf_timer *t)
 	return full_expiry(w, t->expires);
 }
 
-/* Check one list of slot @id; adds its timers to @count. */
+/* Check one list of slot @id; adds its timers to @count, the parked ones also to @parked. */
 static int check_list(const struct sf_wheel *w, const struct sf_timer *head, unsigned int id, unsigned int k,
-		      uint64_t *count)
+		      uint64_t *count, uint64_t *parked)
 {
 	for (const struct sf_timer *t = head->next; t != head; t = t->next) {
 		uint64_t e = full_expiry(w, t->expires), pass;
 		unsigned int l = id / SF_WHEEL_SLOTS;
 
-		if (t->next->prev != t || t->slot != id || t->lane != k)
+		if (t->next->prev != t || t->slot != id || t->lane != k || t->parked > 1)
 			return -2; /* broken links, or not the slot and lane it names */
 		(*count)++;
+		*parked += t->parked;
 		if (id == SF_TIMER_SLOT_DUE) {
 			if (e > w->now)
 				return -3; /* on the due list before its time */
@@ -470,13 +520,13 @@ static int check_list(const struct sf_wheel *w, const struct sf_timer *head, uns
 
 int sf_wheel_check(const struct sf_wheel *w)
 {
-	uint64_t count = 0;
+	uint64_t count = 0, parked = 0;
 	int rc;
 
 	for (unsigned int k = 0; k < SF_WHEEL_LANES; k++) {
 		if (w->due[k].slot != SF_TIMER_SLOT_DUE)
 			return -1;
-		rc = check_list(w, &w->due[k], SF_TIMER_SLOT_DUE, k, &count);
+		rc = check_list(w, &w->due[k], SF_TIMER_SLOT_DUE, k, &count, &parked);
 		if (rc != 0)
 			return rc;
 	}
@@ -490,7 +540,8 @@ int sf_wheel_check(const struct sf_wheel *w)
 			if (bit == lanes_empty(w->slots[l][s]))
 				return -4; /* bitmap and lists disagree */
 			for (unsigned int k = 0; k < SF_WHEEL_LANES; k++) {
-				rc = check_list(w, &w->slots[l][s][k], l * SF_WHEEL_SLOTS + s, k, &count);
+				rc = check_list(w, &w->slots[l][s][k], l * SF_WHEEL_SLOTS + s, k, &count,
+						&parked);
 				if (rc != 0)
 					return rc;
 			}
@@ -498,7 +549,7 @@ int sf_wheel_check(const struct sf_wheel *w)
 				return -13; /* the slot's count and its lists disagree */
 		}
 	}
-	if (count != w->pending)
+	if (count - parked != w->pending)
 		return -11;
 	return 0;
 }

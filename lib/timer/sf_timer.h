@@ -50,7 +50,8 @@ struct sf_timer {
 	struct sf_timer *next, *prev; /**< links in a wheel slot; next == NULL when unarmed */
 	uint32_t expires;             /**< low 32 bits of the tick at which it fires */
 	uint16_t slot;                /**< level * 64 + slot, or SF_TIMER_SLOT_DUE */
-	uint16_t lane;                /**< which of the slot's SF_WHEEL_LANES lists */
+	uint8_t lane;                 /**< which of the slot's SF_WHEEL_LANES lists */
+	uint8_t parked;               /**< cancelled lazily: still linked, no longer armed */
 };
 
 /** Slot id of a timer waiting on the due list (its tick has passed, not yet handed back). */
@@ -59,7 +60,8 @@ struct sf_timer {
 /** Counters for the engine's stats display. */
 struct sf_wheel_stats {
 	uint64_t armed;     /**< sf_timer_arm() calls */
-	uint64_t cancelled; /**< sf_timer_cancel() calls that stopped an armed timer */
+	uint64_t cancelled; /**< sf_timer_cancel() and sf_timer_cancel_lazy() calls that stopped an
+				 armed timer */
 	uint64_t expired;   /**< timers handed back by sf_wheel_expire() */
 	uint64_t cascaded;  /**< timers placed again when their slot was passed: down a level, or on
 				 to the later deadline of a lazy re-arm */
@@ -72,7 +74,7 @@ struct sf_wheel_stats {
 struct sf_wheel {
 	uint64_t now;          /**< wheel time: every timer due at or before it is on the due lists */
 	uint64_t occupied[SF_WHEEL_LEVELS]; /**< bit s set iff slot s of the level is non-empty */
-	uint64_t pending;      /**< timers armed and not yet handed back */
+	uint64_t pending;      /**< timers armed and not yet handed back (parked ones not counted) */
 	uint32_t due_count;    /**< timers on the due lists */
 	uint32_t lane_next;    /**< round-robin lane for the next arm */
 	struct sf_timer due[SF_WHEEL_LANES]; /**< heads of the due lists */
@@ -93,12 +95,13 @@ static inline void sf_timer_init(struct sf_timer *t)
 	t->expires = 0;
 	t->slot = 0;
 	t->lane = 0;
+	t->parked = 0;
 }
 
-/** True when @p t is armed (in a slot or on the due list). */
+/** True when @p t is armed (in a slot or on the due list, and not cancelled lazily). */
 static inline bool sf_timer_armed(const struct sf_timer *t)
 {
-	return t->next != (struct sf_timer *)0;
+	return t->next != (struct sf_timer *)0 && !t->parked;
 }
 
 /**
@@ -106,15 +109,26 @@ static inline bool sf_timer_armed(const struct sf_timer *t)
  * A deadline at or before the wheel's time fires on the next sf_wheel_expire() call;
  * one more than SF_TIMER_MAX_DELTA ticks ahead is clamped to that distance. O(1).
  * A re-arm to a later deadline only records it (lazy re-arm, as Linux does for its
- * retransmission timer): the node moves when its old slot is reached, and fires at the new
- * deadline all the same.
+ * retransmission timer), and so does one whose slot is passed no later than where it lies: the
+ * node moves when its old slot is reached, and fires at the new deadline all the same.
  */
 void sf_timer_arm(struct sf_wheel *w, struct sf_timer *t, uint64_t expires);
 
 /**
- * Stop @p t; a no-op when it is not armed. O(1).
+ * Stop @p t; a no-op when it is not armed. O(1). Afterwards the node is unlinked: its memory may
+ * be reused for anything. (A node cancelled lazily is unlinked now, not counted twice.)
  */
 void sf_timer_cancel(struct sf_wheel *w, struct sf_timer *t);
+
+/**
+ * Stop @p t (a no-op when it is not armed), but leave it linked where it lies ("parked"): the
+ * wheel drops it when its slot is reached, and arming it again first is then usually a lazy
+ * re-arm that moves nothing. sf_timer_armed() is false at once, and it never fires. For a node
+ * that stays a timer node, re-armed soon: a TCB's timer, whose TCB goes back to a pool and
+ * comes out for the next connection. Until sf_timer_cancel() or the wheel unlinks it, the node
+ * must not be zeroed, freed or re-initialised. O(1).
+ */
+void sf_timer_cancel_lazy(struct sf_wheel *w, struct sf_timer *t);
 
 /**
  * Advance the wheel to tick @p now and hand back up to @p budget expired timers in @p out,
@@ -129,7 +143,8 @@ unsigned int sf_wheel_expire(struct sf_wheel *w, uint64_t now, struct sf_timer *
 /**
  * A tick before which no timer expires: the wheel's time when a timer is already due,
  * UINT64_MAX when the wheel is empty. Exact for deadlines within the current 64-tick block
- * (unless lazily re-armed later), a lower bound otherwise (the engine may sleep until then).
+ * (unless lazily re-armed later, or parked), a lower bound otherwise (the engine may sleep until
+ * then).
  */
 uint64_t sf_wheel_next_expiry(const struct sf_wheel *w);
 
@@ -141,8 +156,8 @@ uint64_t sf_timer_expires(const struct sf_wheel *w, const struct sf_timer *t);
 /**
  * Verify the wheel's invariants: list links, bitmaps, slot counts, every timer in a slot still
  * ahead of the wheel's time and passed no later than its deadline (the one the placement rule
- * gives, or a sooner one after a lazy re-arm), and the pending count. O(timers + slots),
- * for tests. @return 0 when consistent, otherwise a negative number naming the broken rule.
+ * gives, or a sooner one after a lazy re-arm), and the pending count (parked timers left out).
+ * O(timers + slots), for tests. @return 0 when consistent, otherwise a negative number naming the broken rule.
  */
 int sf_wheel_check(const struct sf_wheel *w);
 

@@ -233,6 +233,75 @@ static void rearm_of_due_timer_to_later_is_not_lazy(void **state)
 	assert_int_equal(step_until_fired(f, 0, 1100), 1010);
 }
 
+/* Lazy cancel: the node stays linked ("parked") but is no longer armed and never fires. */
+static void parked_timer_never_fires_and_leaves_at_its_slot(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]);
+	assert_false(sf_timer_armed(&f->node[0]));
+	assert_int_equal(f->wheel.pending, 0);
+	assert_int_equal(f->wheel.stats.cancelled, 1);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]); /* not armed: a no-op */
+	assert_int_equal(f->wheel.stats.cancelled, 1);
+	assert_int_equal(sf_wheel_check(&f->wheel), 0);
+	assert_int_equal(step_until_fired(f, 0, 1300), 0);
+	assert_null(f->node[0].next); /* dropped when its slot was passed */
+	assert_int_equal(sf_wheel_next_expiry(&f->wheel), UINT64_MAX);
+}
+
+static void parked_timer_armed_later_fires_at_the_new_deadline(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The next connection of a pooled TCB: armed again, later than the parked deadline. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1200);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]);
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + 5000);
+	assert_true(sf_timer_armed(&f->node[0]));
+	assert_int_equal(f->wheel.pending, 1);
+	assert_int_equal(step_until_fired(f, 0, 7000), 1000 + 5000);
+}
+
+static void parked_timer_armed_earlier_fires_at_the_new_deadline(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 1000 + 5000);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]);
+	sf_timer_arm(&f->wheel, &f->node[0], 1040);
+	assert_int_equal(step_until_fired(f, 0, 7000), 1040);
+}
+
+static void parked_timer_on_the_due_list_is_dropped(void **state)
+{
+	struct fixture *f = *state;
+
+	sf_timer_arm(&f->wheel, &f->node[0], 990);
+	sf_timer_arm(&f->wheel, &f->node[1], 995);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]);
+	assert_int_equal(expire(f, 1000), 1);
+	assert_ptr_equal(f->out[0], &f->node[1]);
+	assert_null(f->node[0].next);
+}
+
+static void cancel_of_parked_timer_unlinks_it(void **state)
+{
+	struct fixture *f = *state;
+
+	/* After sf_timer_cancel() the node may be zeroed: it must be out of the lists. */
+	sf_timer_arm(&f->wheel, &f->node[0], 1100);
+	sf_timer_arm(&f->wheel, &f->node[1], 1100);
+	sf_timer_cancel_lazy(&f->wheel, &f->node[0]);
+	sf_timer_cancel(&f->wheel, &f->node[0]);
+	assert_null(f->node[0].next);
+	assert_int_equal(f->wheel.stats.cancelled, 1); /* counted once */
+	sf_timer_init(&f->node[0]);
+	assert_int_equal(sf_wheel_check(&f->wheel), 0);
+	assert_int_equal(step_until_fired(f, 1, 1200), 1100);
+}
+
 static void rearm_earlier_moves_the_deadline(void **state)
 {
 	struct fixture *f = *state;
@@ -457,6 +526,11 @@ int main(void)
 		T(lazy_rearm_repeated_fires_at_the_last_deadline),
 		T(lazy_rearm_then_earlier_moves_the_node),
 		T(rearm_of_due_timer_to_later_is_not_lazy),
+		T(parked_timer_never_fires_and_leaves_at_its_slot),
+		T(parked_timer_armed_later_fires_at_the_new_deadline),
+		T(parked_timer_armed_earlier_fires_at_the_new_deadline),
+		T(parked_timer_on_the_due_list_is_dropped),
+		T(cancel_of_parked_timer_unlinks_it),
 		T(rearm_earlier_moves_the_deadline),
 		T(rearm_within_its_slot_moves_the_deadline),
 		T(rearm_of_armed_timer_to_the_past_fires_on_next_expire),

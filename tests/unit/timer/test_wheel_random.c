@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/timer against a simple sorted reference: 1M random arm / re-arm / cancel / expire
- * operations with random time steps and budgets. After every step sf_wheel_check() must pass,
+ * lib/timer against a simple sorted reference: 1M random arm / re-arm / cancel / lazy cancel /
+ * expire operations with random time steps and budgets. After every step sf_wheel_check() must pass,
  * and every expiry must come out at the first call whose time reaches it (unless the previous
  * call ran out of budget), never early, and in deadline order.
  */
@@ -162,8 +162,14 @@ static void random_ops_match_sorted_reference_every_tick(void **state)
 
 			sf_timer_arm(&w, &node[id], d);
 			ref_arm(&r, id, d, w.now);
-		} else if (p < 55) {
+		} else if (p < 48) {
 			sf_timer_cancel(&w, &node[id]);
+			if (r.pos[id] >= 0)
+				ref_remove(&r, id);
+		} else if (p < 55) {
+			/* parked: never fires, and the node's next arm starts from where it lies */
+			sf_timer_cancel_lazy(&w, &node[id]);
+			assert_false(sf_timer_armed(&node[id]));
 			if (r.pos[id] >= 0)
 				ref_remove(&r, id);
 		} else {
