@@ -212,7 +212,7 @@ void sf_wheel_init(struct sf_wheel *w, uint64_t now)
 }
 
 /* Take @t off its list and clear its slot's bit if it was the last one. The slot's count says
- * so without looking at the other lanes (re-arming a connection's timer does this every time). */
+ * so without looking at the other lanes (a re-arm to an earlier slot does this). */
 static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 {
 	unsigned int id = t->slot;
@@ -224,8 +224,6 @@ static inline void detach(struct sf_wheel *w, struct sf_timer *t)
 		w->occupied[id / SF_WHEEL_SLOTS] &= ~(UINT64_C(1) << (id % SF_WHEEL_SLOTS));
 }
 
-/* Arm or re-arm when the deadline is not in (now, now + SF_TIMER_MAX_DELTA]: already due, or
- * clamped. Out of line: the common arm stays short. */
 /* Linked @t is being armed: if it was parked, it counts as armed again. */
 static inline void unpark(struct sf_wheel *w, struct sf_timer *t)
 {
@@ -235,6 +233,8 @@ static inline void unpark(struct sf_wheel *w, struct sf_timer *t)
 	}
 }
 
+/* Arm or re-arm when the deadline is not in (now, now + SF_TIMER_MAX_DELTA]: already due, or
+ * clamped. Out of line: the common arm stays short. */
 static __attribute__((noinline)) void arm_rare(struct sf_wheel *w, struct sf_timer *t, uint64_t expires)
 {
 	if (t->next != NULL) {
