@@ -236,7 +236,7 @@ static void col_value(unsigned int i, const struct sf_snapshot *a, const struct 
 }
 
 /* The period's figures never go backwards, even when a port's counters do (a memif port reads
- * zero once its peer has gone, PLATFORM.md). */
+ * zero once its peer has gone, docs/PLATFORM.md). */
 static void keep_monotonic(struct sf_snapshot *now, const struct sf_snapshot *last)
 {
 	if (now->rx_pkts < last->rx_pkts || now->tx_pkts < last->tx_pkts || now->rx_bytes < last->rx_bytes ||

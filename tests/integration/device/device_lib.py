@@ -50,7 +50,7 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
     """synfin with two taps whose kernel sides route between each other in a fresh namespace.
     Yields (synfin, netns, client-side tap, server-side tap). With in_namespace the synfin process
     itself runs in the namespace (the taps are born there: link state and link events are read
-    right, PLATFORM.md), else it runs here and the taps are moved."""
+    right, docs/PLATFORM.md), else it runs here and the taps are moved."""
     uid = f"{tag}{os.getpid() % 100000}"
     ns = h.Netns(f"sf-dev{uid}")
     ctap, stap = f"sfc{uid}"[:15], f"sfs{uid}"[:15]
