@@ -73,6 +73,7 @@ extern const struct sf_cli_topic sf_cli_topic_client;
 struct sf_sides {
 	bool client; /**< a client is configured */
 	bool server; /**< at least one listener */
+	bool pair;   /**< port-pair mode: a client-only port and a server-only port, a device between */
 };
 
 /**
