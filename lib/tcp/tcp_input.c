@@ -359,12 +359,21 @@ static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		if (sf_seq_lt(tcb->snd_nxt, ack))
 			tcb->snd_nxt = ack; /* after a go-back-N rewind, skip what arrived anyway */
 		tcb->retries = 0;
+		out->restart = 1;
+		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1) {
+			out->events |= SF_TCP_EV_ALL_ACKED;
+			/*
+			 * Our FIN is acknowledged: nothing of ours will be in flight again, so the
+			 * RTT estimator and the congestion window (RFC 6298, RFC 5681), which only
+			 * pace what we send, have no further use. Skip them.
+			 */
+			if (tcb->flags & SF_TCB_FIN_QUEUED)
+				goto window;
+		}
 		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 		tcp_cwnd_on_ack(tcb, acked);
-		out->restart = 1;
-		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1)
-			out->events |= SF_TCP_EV_ALL_ACKED;
 	}
+window:
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
 	if (sf_seq_geq(ack, tcb->snd_una) &&
 	    (sf_seq_lt(tcb->snd_wl1, seg->seq) || (tcb->snd_wl1 == seg->seq && sf_seq_leq(tcb->snd_wl2, ack))))
