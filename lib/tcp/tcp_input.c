@@ -345,11 +345,14 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
  * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
  * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
  * a timer the output still wants runs from now either way (tcp_timer_sync, once per round).
+ * Returns true when this ACK acknowledges our FIN (it can do so only once: the FIN's ACK moves
+ * FIN-WAIT-1, CLOSING and LAST-ACK on at once).
  */
-static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
 		    struct sf_tcp_out *out)
 {
 	uint32_t ack = seg->ack;
+	bool fin_acked = false;
 
 	if (sf_seq_gt(ack, tcb->snd_una)) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT: SND.UNA <- SEG.ACK */
@@ -362,22 +365,23 @@ static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		out->restart = 1;
 		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1) {
 			out->events |= SF_TCP_EV_ALL_ACKED;
-			/*
-			 * Our FIN is acknowledged: nothing of ours will be in flight again, so the
-			 * RTT estimator and the congestion window (RFC 6298, RFC 5681), which only
-			 * pace what we send, have no further use. Skip them.
-			 */
-			if (tcb->flags & SF_TCB_FIN_QUEUED)
-				goto window;
+			fin_acked = (tcb->flags & SF_TCB_FIN_QUEUED) != 0;
 		}
-		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
-		tcp_cwnd_on_ack(tcb, acked);
+		/*
+		 * Once our FIN is acknowledged nothing of ours will be in flight again: the RTT
+		 * estimator and the congestion window (RFC 6298, RFC 5681), which only pace what we
+		 * send, have no further use.
+		 */
+		if (!fin_acked) {
+			tcp_rtt_on_ack(ctx, tcb, seg, now_us);
+			tcp_cwnd_on_ack(tcb, acked);
+		}
 	}
-window:
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
 	if (sf_seq_geq(ack, tcb->snd_una) &&
 	    (sf_seq_lt(tcb->snd_wl1, seg->seq) || (tcb->snd_wl1 == seg->seq && sf_seq_leq(tcb->snd_wl2, ack))))
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, ack); /* RFC 7323 2.3 */
+	return fin_acked;
 }
 
 /** RFC 9293 3.10.7.4 seventh and eighth: segment text and FIN. */
@@ -450,8 +454,9 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 	struct sf_tcp_seg view;
 	uint8_t fl = seg->flags;
 	bool ts = (tcb->flags & SF_TCB_TS_OK) && (seg->opts.present & SF_OPT_TS);
+	bool fin_acked;
 
-	if (unlikely(tcb->state == SF_TCP_SYN_RECEIVED && (fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN &&
+	if (unlikely((fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN && tcb->state == SF_TCP_SYN_RECEIVED &&
 		     seg->seq + 1 == tcb->rcv_nxt)) {
 		if (!(fl & SF_TCP_ACK)) {
 			/* the peer's SYN again: our SYN-ACK was lost; send the same SYN-ACK again */
@@ -537,23 +542,23 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		tcp_challenge_ack(ctx, tcb, now_us);
 		return;
 	}
-	tcp_ack(ctx, tcb, seg, now_us, out);
+	fin_acked = tcp_ack(ctx, tcb, seg, now_us, out);
 	switch (tcb->state) {
 	case SF_TCP_FIN_WAIT_1:
 		/* our FIN acknowledged: FIN-WAIT-2 */
-		if (tcp_fin_acked(tcb))
+		if (fin_acked)
 			tcp_set_state(ctx, tcb, SF_TCP_FIN_WAIT_2);
 		break;
 	case SF_TCP_CLOSING:
 		/* our FIN acknowledged: TIME-WAIT (the peer's FIN came before) */
-		if (tcp_fin_acked(tcb)) {
+		if (fin_acked) {
 			tcp_set_state(ctx, tcb, SF_TCP_TIME_WAIT);
 			out->events |= SF_TCP_EV_TIME_WAIT;
 		}
 		return;
 	case SF_TCP_LAST_ACK:
 		/* our FIN acknowledged: delete the TCB */
-		if (tcp_fin_acked(tcb))
+		if (fin_acked)
 			tcp_to_closed(ctx, tcb, out, 0);
 		return;
 	default:

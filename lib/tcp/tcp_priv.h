@@ -65,12 +65,6 @@ static inline uint32_t tcp_send_end(const struct sf_tcb *tcb)
 	return tcb->snd_end + ((tcb->flags & SF_TCB_FIN_QUEUED) ? 1u : 0u);
 }
 
-/** True once our FIN is acknowledged. */
-static inline bool tcp_fin_acked(const struct sf_tcb *tcb)
-{
-	return (tcb->flags & SF_TCB_FIN_QUEUED) && tcb->snd_una == tcb->snd_end + 1;
-}
-
 static inline uint32_t tcp_min32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
