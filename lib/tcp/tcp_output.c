@@ -44,12 +44,13 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 {
 	struct sf_tcp_out_seg *s = tcp_out_push(out);
 	uint8_t offer = ctx->cfg.offer;
+	uint32_t now_ms = tcp_ms(now_us);
 
 	if (s == NULL)
 		return false;
 	s->seq = tcb->iss;
-	/* RFC 7323 2.2: the window of a SYN segment is never scaled */
-	s->wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff);
+	/* RFC 7323 2.2: the window of a SYN segment is never scaled (the unscaled field) */
+	s->wnd = ctx->wnd_field[0];
 	s->mss = ctx->cfg.mss;
 	s->wscale = ctx->cfg.rcv_wscale;
 	if (tcb->state == SF_TCP_SYN_SENT) {
@@ -57,7 +58,7 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 		s->flags = SF_TCP_SYN;
 		s->opts = offer & (SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_SACK_PERM | SF_OPT_TS);
 		if (s->opts & SF_OPT_TS) {
-			s->ts_val = tcp_tsval(tcb, now_us);
+			s->ts_val = now_ms + tcb->ts_offset;
 			s->ts_ecr = 0; /* RFC 7323 3.2: TSecr is zero when ACK is off */
 		}
 	} else {
@@ -75,7 +76,7 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 		/* first transmission: time it (RFC 6298 3, Karn: never a retransmitted one) */
 		tcb->flags |= SF_TCB_RTT_TIMING;
 		tcb->rtt_seq = tcb->iss + 1;
-		tcb->rtt_start = tcp_ms(now_us);
+		tcb->rtt_start = now_ms;
 		tcb->snd_max = tcb->iss + 1;
 	}
 	tcb->snd_nxt = tcb->iss + 1;
