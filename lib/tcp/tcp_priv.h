@@ -272,7 +272,15 @@ void tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, str
 		bool force);
 
 /** Fill a TIME-WAIT compact state from a TCB (one home for what TIME-WAIT keeps). */
-void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw);
+static inline void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw)
+{
+	tw->snd_nxt = tcb->snd_max; /* after our FIN */
+	tw->rcv_nxt = tcb->rcv_nxt; /* after the peer's FIN */
+	tw->ts_recent = tcb->ts_recent;
+	tw->rcv_wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
+	tw->ts_ok = (tcb->flags & SF_TCB_TS_OK) ? 1 : 0;
+	tw->flags = 0;
+}
 
 /** The TIME-WAIT decision, for both the TCB and the compact form. */
 enum sf_tcp_tw_verdict tcp_tw_decide(struct sf_tcp_ctx *ctx, struct sf_tw_state *tw, uint32_t ts_offset,
