@@ -447,11 +447,26 @@ static void tcp_text_fin(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struc
 	}
 }
 
+/*
+ * Simultaneous open (RFC 9293 Figure 7): in SYN-RECEIVED, the peer's SYN-ACK. Its SYN is in RCV.NXT
+ * already and its ACK completes our handshake: process it as that ACK (out of line: rare, and
+ * the copy would weigh on every segment's stack frame).
+ */
+static __attribute__((noinline)) void
+tcp_input_simultaneous(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+		       struct sf_tcp_out *out)
+{
+	struct sf_tcp_seg view = *seg;
+
+	view.seq = seg->seq + 1;
+	view.flags = (uint8_t)(seg->flags & ~SF_TCP_SYN);
+	tcp_input_sync(ctx, tcb, &view, now_us, out);
+}
+
 /** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK (out->restart: see tcp_ack()). */
 static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out)
 {
-	struct sf_tcp_seg view;
 	uint8_t fl = seg->flags;
 	bool ts = (tcb->flags & SF_TCB_TS_OK) && (seg->opts.present & SF_OPT_TS);
 	bool fin_acked;
@@ -468,13 +483,8 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			return;
 		}
 		if (seg->ack == tcb->snd_max) {
-			/* simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK; its SYN is in
-			 * RCV.NXT already, its ACK completes our handshake: take it as that ACK */
-			view = *seg;
-			view.seq = seg->seq + 1;
-			view.flags = (uint8_t)(fl & ~SF_TCP_SYN);
-			seg = &view;
-			fl = view.flags;
+			tcp_input_simultaneous(ctx, tcb, seg, now_us, out);
+			return;
 		}
 	}
 	/* RFC 7323 5.3 R1 (PAWS): an older timestamp makes the segment unacceptable */
