@@ -65,11 +65,11 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 		/* RFC 9293 3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; options only as answers */
 		s->flags = SF_TCP_SYN | SF_TCP_ACK;
 		s->ack = tcb->rcv_nxt;
-		s->opts = offer & SF_OPT_MSS;
-		if (tcb->flags & SF_TCB_WS_OK)
-			s->opts |= SF_OPT_WSCALE; /* RFC 7323 2.2: only in reply to a WS option */
-		if (tcb->flags & SF_TCB_SACK_OK)
-			s->opts |= SF_OPT_SACK_PERM; /* RFC 2018 2: only when the SYN had it */
+		s->opts = (uint8_t)((offer & SF_OPT_MSS) |
+				    /* RFC 7323 2.2: only in reply to a WS option */
+				    ((tcb->flags & SF_TCB_WS_OK) ? SF_OPT_WSCALE : 0) |
+				    /* RFC 2018 2: only when the SYN had it */
+				    ((tcb->flags & SF_TCB_SACK_OK) ? SF_OPT_SACK_PERM : 0));
 		tcp_seg_ts(tcb, s, now_us);  /* RFC 7323 3.2: only when the SYN had TSopt */
 	}
 	if (tcb->snd_max == tcb->iss) {
