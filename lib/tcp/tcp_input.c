@@ -13,6 +13,7 @@
  */
 
 #include "tcp_priv.h"
+#include "tcp_siphash.h"
 
 /** SEG.LEN: payload plus one for SYN and one for FIN (RFC 9293 3.4). */
 static inline uint32_t tcp_seg_len(const struct sf_tcp_seg *seg)
@@ -111,7 +112,7 @@ static void tcp_passive_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const s
 	/* a LISTEN TCB leaves LISTEN; a pooled one (CLOSED, or stale) leaves CLOSED */
 	enum sf_tcp_state from = tcb->state == SF_TCP_LISTEN ? SF_TCP_LISTEN : SF_TCP_CLOSED;
 
-	uint32_t ts_off, iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+	uint32_t ts_off, iss = tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
 
 	tcp_tcb_init(ctx, tcb, iss, ts ? ts_off : 0);
 	tcb->state = (uint8_t)from; /* the gauge of the state it leaves (LISTEN or CLOSED) */

@@ -10,6 +10,7 @@
  */
 
 #include "tcp_priv.h"
+#include "tcp_siphash.h"
 
 /** Options every non-SYN segment of the connection carries: timestamps when negotiated. */
 static inline void tcp_seg_ts(const struct sf_tcb *tcb, struct sf_tcp_out_seg *s, uint64_t now_us)
@@ -193,7 +194,7 @@ void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 
 	sf_tcp_out_init(out);
 	/* RFC 9293 3.4.1 / RFC 6528: ISN from a keyed hash of the 4-tuple and a 4 us clock */
-	iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+	iss = tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
 	tcp_tcb_init(ctx, tcb, iss, (ctx->cfg.offer & SF_OPT_TS) ? ts_off : 0);
 	/* the peer's MSS is unknown until its SYN-ACK: start from ours */
 	tcb->snd_mss = ctx->cfg.mss;
