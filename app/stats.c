@@ -352,6 +352,31 @@ static void print_hist(const char *name, const struct sf_hist *h)
 	       sf_hist_percentile(h, 99), sf_hist_percentile(h, 99.9), sf_hist_max(h));
 }
 
+/* The source tuples the workers' allocators handed out, and those found still live or in
+ * TIME_WAIT (skipped): when no_tuple failures appear, these say why. */
+static void print_tuple_stats(void)
+{
+	struct sf_portalloc_stats sum = {0};
+
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
+		const struct sf_portalloc *a = sf_app.workers[w]->client.alloc;
+		const struct sf_portalloc_stats *st;
+
+		if (a == NULL)
+			continue;
+		st = sf_portalloc_stats(a);
+		sum.handed += st->handed;
+		sum.rejected += st->rejected;
+		sum.busy += st->busy;
+		sum.empty += st->empty;
+		sum.wraps += st->wraps;
+	}
+	printf("  tuples_handed:         %" PRIu64 "\n  tuples_in_use:         %" PRIu64
+	       "\n  tuples_all_busy:       %" PRIu64 "\n  tuples_none_ours:      %" PRIu64
+	       "\n  source_wraps:          %" PRIu64 "\n",
+	       sum.handed, sum.rejected, sum.busy, sum.empty, sum.wraps);
+}
+
 void sf_app_print_client_summary(void)
 {
 	static struct sf_hist h[SF_LAT__COUNT];
@@ -375,6 +400,7 @@ void sf_app_print_client_summary(void)
 	printf("  open:                  %" PRIu64 "\n  requests:              %" PRIu64
 	       "\n  responses:             %" PRIu64 "\n",
 	       s.client_open, s.requests, s.responses);
+	print_tuple_stats();
 	for (unsigned int k = 0; k < SF_LAT__COUNT; k++)
 		print_hist(labels[k], &h[k]);
 	fflush(stdout);
