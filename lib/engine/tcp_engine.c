@@ -331,7 +331,8 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
 		if (a.role == CONN_CLIENT) {
-			sf_client_on_input(lc, idx, tcb, data, out);
+			if (sf_client_wants(tcb, out->events))
+				sf_client_on_input(lc, idx, tcb, data, out);
 		} else {
 			if (out->events & SF_TCP_EV_ESTABLISHED)
 				server_on_established(lc, tcb, &a, out);
