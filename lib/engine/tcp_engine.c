@@ -165,13 +165,13 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
 
 /*
  * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
- * consumed either way), the others in fresh mbufs built from the connection's key. @p a is the
- * connection's engine words; NULL for an answer that belongs to no connection (RST, TIME_WAIT
- * ACK, cookie SYN-ACK), always one segment in @p rx. @p key is only read to build a segment.
+ * consumed either way), the others in fresh mbufs built from the key of connection @p idx.
+ * @p a is the connection's engine words; NULL for an answer that belongs to no connection (RST,
+ * TIME_WAIT ACK, cookie SYN-ACK), always one segment in @p rx, and @p idx unused.
  */
 static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
-					    const struct sf_rx_frame *x, const struct sf_flow_key *key,
-					    const struct conn_app *a, const struct sf_tcp_out *out)
+					    const struct sf_rx_frame *x, uint32_t idx, const struct conn_app *a,
+					    const struct sf_tcp_out *out)
 {
 	const struct sf_port *p = lc->ports[pi];
 	const struct sf_pkt *pkt = x != NULL ? &x->pkt : NULL;
@@ -204,6 +204,9 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 		} else {
 			if (unlikely(a == NULL))
 				break; /* no connection, no peer MAC to build a frame for */
+			/* The key is the TCB's neighbour in the table, only read to build a segment. */
+			const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+
 			m = rte_pktmbuf_alloc(lc->mp);
 			if (unlikely(m == NULL)) {
 				lc->stats.tcp_tx_nombuf++;
@@ -230,11 +233,11 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 		rte_pktmbuf_free(rx);
 }
 
-/* tcp_transmit_all(), with the usual answer (SYN-ACK, pure ACK, FIN, RST) inline: one
- * header-only segment over the frame it answers, which is a single segment (classify takes no
- * other) and keeps its length fields. */
+/* tcp_transmit_all(), with the usual answers inline: one header-only segment (SYN-ACK, pure
+ * ACK, FIN, RST) over the frame it answers, which is a single segment (classify takes no other)
+ * and keeps its length fields; or nothing to send, and the frame is freed. */
 static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-				const struct sf_flow_key *key, const struct conn_app *a, const struct sf_tcp_out *out)
+				uint32_t idx, const struct conn_app *a, const struct sf_tcp_out *out)
 {
 	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
 		struct sf_tcp_wr w;
@@ -248,7 +251,11 @@ static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbu
 		sf_lcore_tx(lc, pi, rx);
 		return;
 	}
-	tcp_transmit_all(lc, pi, rx, x, key, a, out);
+	if (rx != NULL && out->nseg == 0) {
+		rte_pktmbuf_free(rx);
+		return;
+	}
+	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
 }
 
 /* ---- the server application ---- */
@@ -325,7 +332,6 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
 	const uint8_t *data = x != NULL ? x->seg.payload + out->rx_skip : NULL;
-	const struct sf_flow_key *key;
 	struct conn_app a;
 
 	app_get(tcb, &a);
@@ -349,9 +355,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
-	/* The key is the TCB's neighbour in the table, only read to build a segment from scratch. */
-	key = rx != NULL && out->nseg <= 1 && !out->more ? NULL : sf_tcb_key(lc->conn, idx);
-	tcp_transmit(lc, a.port_idx, rx, x, key, &a, out);
+	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
 	if (!(out->events & SF_TCP_EV_CLOSED))
 		timer_apply(lc, tcb, out);
 	/* A window wider than one descriptor: keep sending in fresh mbufs. */
@@ -360,7 +364,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 
 		sf_tcp_out_init(out);
 		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, key, &a, out);
+		tcp_transmit(lc, a.port_idx, NULL, NULL, idx, &a, out);
 		timer_apply(lc, tcb, out);
 		out->events |= events;
 	}
@@ -422,7 +426,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
 			/* fall through */
 		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, x, key, NULL, out);
+			tcp_transmit(lc, pi, m, x, 0, NULL, out);
 			return NULL;
 		case SF_TCP_TW_REOPEN:
 			sf_tw_remove(lc->conn, v, hash);
@@ -441,7 +445,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
 		lc->stats.tcp_no_listener++;
 		if (sf_tcp_closed_input(&lc->tcp, seg, out))
-			tcp_transmit(lc, pi, m, x, key, NULL, out);
+			tcp_transmit(lc, pi, m, x, 0, NULL, out);
 		else
 			rte_pktmbuf_free(m);
 		return NULL;
@@ -474,7 +478,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 		return NULL;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
-		tcp_transmit(lc, pi, m, x, key, NULL, out);
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
 		return NULL;
 	}
 	/* A new connection: remember where it came from and which listener serves it. */
