@@ -76,30 +76,39 @@ static inline void nd_learn(struct sf_port *p, const uint8_t *frame, const struc
 		sf_port_neigh_learn(p, SF_AF_INET6, ip, mac.b);
 }
 
-/* First pass: count the frame, classify it, and for TCP start its table bucket's cache miss. */
-static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct sf_rx_frame *x)
+/*
+ * First pass: classify the frame, and for TCP start its table bucket's cache miss. @p hw_csum:
+ * the port delivers rx checksum flags; without them every checksum is verified in software.
+ */
+static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_csum, struct sf_rx_frame *x)
 {
-	struct sf_lcore_stats *st = &lc->stats;
-	uint64_t ol = m->ol_flags;
-	struct sf_rx_csum hw = {
-		.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD,
-		.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD,
-	};
+	struct sf_rx_csum hw;
 
-	st->rx_pkts++;
-	st->rx_bytes += m->pkt_len;
 	if (unlikely(m->nb_segs != 1)) {
-		st->multiseg++;
+		lc->stats.multiseg++;
 		x->why = SF_DROP__COUNT; /* dropped, but for no reason of the classifier's: counted above */
 		return;
 	}
-	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &hw, &x->pkt, &x->seg, &x->key);
+	if (unlikely(hw_csum)) {
+		uint64_t ol = m->ol_flags;
+
+		hw.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		hw.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, hw_csum ? &hw : NULL, &x->pkt,
+				 &x->seg, &x->key);
 	x->hash = 0;
 	if (likely(x->why == SF_DROP_NONE) && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6)) {
 		x->hash = sf_conn_hash_crc(&x->key);
 		if (lc->conn != NULL)
 			sf_conn_prefetch(lc->conn, x->hash);
 	}
+}
+
+/* Does the port say which checksums it verified? */
+static inline bool port_rx_csum(const struct sf_port *p)
+{
+	return p->ol.rx_ip4_csum || p->ol.rx_l4_csum;
 }
 
 /* Second pass: answer the frame in place, hand TCP to the TCP path, or drop it. */
@@ -188,7 +197,9 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 {
 	struct sf_rx_frame x;
 
-	rx_classify(lc, m, &x);
+	lc->stats.rx_pkts++;
+	lc->stats.rx_bytes += m->pkt_len;
+	rx_classify(lc, m, port_rx_csum(lc->ports[pi]), &x);
 	rx_dispatch(lc, pi, m, &x);
 }
 
@@ -200,13 +211,18 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sf_rx_frame x[SF_BURST];
+	bool hw_csum = port_rx_csum(lc->ports[pi]);
+	uint64_t bytes = 0;
 
 	rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		rx_classify(lc, pkts[i], &x[i]);
+		bytes += pkts[i]->pkt_len;
+		rx_classify(lc, pkts[i], hw_csum, &x[i]);
 	}
+	lc->stats.rx_pkts += n;
+	lc->stats.rx_bytes += bytes;
 	for (uint16_t i = 0; i < n; i++) {
 		/* TCP, nearly every frame, goes straight to its path; the rest through the switch. */
 		if (likely(x[i].why == SF_DROP_NONE && (x[i].pkt.kind == SF_PKT_TCP4 || x[i].pkt.kind == SF_PKT_TCP6)))
