@@ -98,7 +98,7 @@ static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_
 	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, hw_csum ? &hw : NULL, &x->pkt,
 				 &x->seg, &x->key);
 	x->hash = 0;
-	if (likely(x->why == SF_DROP_NONE) && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6)) {
+	if (likely(sf_rx_frame_is_tcp(x))) {
 		x->hash = sf_conn_hash_crc(&x->key);
 		if (lc->conn != NULL)
 			sf_conn_prefetch(lc->conn, x->hash);
@@ -111,8 +111,8 @@ static inline bool port_rx_csum(const struct sf_port *p)
 	return p->ol.rx_ip4_csum || p->ol.rx_l4_csum;
 }
 
-/* Second pass: answer the frame in place, hand TCP to the TCP path, or drop it. */
-static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+/* Answer the frame in place, hand TCP to the TCP path, or drop it. */
+void sf_rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
 {
 	struct sf_port *p = lc->ports[pi];
 	struct sf_lcore_stats *st = &lc->stats;
@@ -200,7 +200,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 	lc->stats.rx_pkts++;
 	lc->stats.rx_bytes += m->pkt_len;
 	rx_classify(lc, m, port_rx_csum(lc->ports[pi]), &x);
-	rx_dispatch(lc, pi, m, &x);
+	sf_rx_dispatch(lc, pi, m, &x);
 }
 
 /*
@@ -223,13 +223,7 @@ static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_
 	}
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
-	for (uint16_t i = 0; i < n; i++) {
-		/* TCP, nearly every frame, goes straight to its path; the rest through the switch. */
-		if (likely(x[i].why == SF_DROP_NONE && (x[i].pkt.kind == SF_PKT_TCP4 || x[i].pkt.kind == SF_PKT_TCP6)))
-			sf_tcp_handle(lc, pi, pkts[i], &x[i]);
-		else
-			rx_dispatch(lc, pi, pkts[i], &x[i]);
-	}
+	sf_rx_burst_dispatch(lc, pi, pkts, x, n);
 }
 
 unsigned int sf_lcore_poll(struct sf_lcore *lc)

@@ -148,8 +148,21 @@ struct sf_rx_frame {
 	enum sf_drop_reason why;
 };
 
+/** Is the classified frame a TCP segment, for the TCP path? */
+static inline bool sf_rx_frame_is_tcp(const struct sf_rx_frame *x)
+{
+	return x->why == SF_DROP_NONE && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6);
+}
+
 /** Handle one classified TCP segment in @p m (lib/engine's TCP path). */
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x);
+
+/** Answer, drop or count a classified frame that is not a TCP segment (or any frame, to sf_tcp_handle() when TCP). */
+void sf_rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x);
+
+/** The second pass over a classified burst: each frame in order, TCP on the TCP path, the rest to sf_rx_dispatch(). */
+void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, const struct sf_rx_frame *x,
+			  uint16_t n);
 
 /** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
 void sf_tcp_timers(struct sf_lcore *lc);

@@ -492,7 +492,8 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	return tcb;
 }
 
-void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					   const struct sf_rx_frame *x)
 {
 	const struct sf_flow_key *key = &x->key;
 	struct sf_tcp_out out;
@@ -521,6 +522,23 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 			return;
 	}
 	conn_round(lc, m, x, idx, tcb, &out);
+}
+
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+{
+	tcp_handle(lc, pi, m, x);
+}
+
+void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, const struct sf_rx_frame *x,
+			  uint16_t n)
+{
+	/* The TCP path inline in the loop: one call per burst, not one per segment. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (likely(sf_rx_frame_is_tcp(&x[i])))
+			tcp_handle(lc, pi, pkts[i], &x[i]);
+		else
+			sf_rx_dispatch(lc, pi, pkts[i], &x[i]);
+	}
 }
 
 /* ---- timers ---- */
