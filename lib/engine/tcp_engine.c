@@ -492,6 +492,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	return tcb;
 }
 
+/* A TCP segment in @p m, on an lcore that has a connection table. */
 static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
 					   const struct sf_rx_frame *x)
 {
@@ -500,11 +501,6 @@ static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, str
 	uint32_t v, idx;
 	struct sf_tcb *tcb;
 
-	if (unlikely(lc->conn == NULL)) {
-		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
-		return;
-	}
 	v = sf_conn_lookup(lc->conn, key, x->hash);
 	/* A connection's key holds our address: only a segment for none needs the port's list. */
 	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
@@ -526,15 +522,23 @@ static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, str
 
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
 {
+	if (unlikely(lc->conn == NULL)) {
+		lc->stats.not_ours++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	tcp_handle(lc, pi, m, x);
 }
 
 void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, const struct sf_rx_frame *x,
 			  uint16_t n)
 {
+	/* No connection table, no TCP: sf_tcp_handle() counts such segments. */
+	bool tcp = lc->conn != NULL;
+
 	/* The TCP path inline in the loop: one call per burst, not one per segment. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (likely(sf_rx_frame_is_tcp(&x[i])))
+		if (likely(tcp && sf_rx_frame_is_tcp(&x[i])))
 			tcp_handle(lc, pi, pkts[i], &x[i]);
 		else
 			sf_rx_dispatch(lc, pi, pkts[i], &x[i]);
