@@ -44,6 +44,9 @@ static inline void app_put(struct sf_tcb *tcb, const struct conn_app *a)
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
 			  struct sf_tcb *tcb, struct sf_tcp_out *out);
 
+/** Open connection @p idx (TCB @p tcb, its engine words set) to @p key: the SYN goes out. */
+void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key);
+
 /* Client hooks (client.c). */
 /**
  * Does a round call for sf_client_on_input(): the handshake done, response bytes, or the

@@ -400,6 +400,14 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct
 	conn_round(lc, rx, x, idx, tcb, out);
 }
 
+void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key)
+{
+	struct sf_tcp_out out;
+
+	sf_tcp_connect(&lc->tcp, tcb, key, lc->now_us, &out);
+	conn_round(lc, NULL, NULL, idx, tcb, &out);
+}
+
 /* ---- a segment arrives ---- */
 
 /*
