@@ -164,6 +164,38 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
 }
 
 /*
+ * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
+ * @p body (NULL: none, else sent with it or freed) chained after the header.
+ */
+static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+{
+	const struct sf_port *p = lc->ports[pi];
+	/* The key is the TCB's neighbour in the table, only read to build a segment. */
+	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->mp);
+	uint32_t hdr_len;
+	unsigned int csum;
+
+	if (unlikely(m == NULL)) {
+		lc->stats.tcp_tx_nombuf++;
+		rte_pktmbuf_free(body);
+		return;
+	}
+	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
+	hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
+				   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
+	m->data_len = (uint16_t)hdr_len;
+	m->pkt_len = hdr_len;
+	if (body != NULL) {
+		m->next = body;
+		m->nb_segs = 2;
+		m->pkt_len += body->data_len;
+	}
+	sf_lcore_tx(lc, pi, m);
+}
+
+/*
  * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
  * consumed either way), the others in fresh mbufs built from the key of connection @p idx.
  * @p a is the connection's engine words; NULL for an answer that belongs to no connection (RST,
@@ -173,16 +205,11 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 					    const struct sf_rx_frame *x, uint32_t idx, const struct conn_app *a,
 					    const struct sf_tcp_out *out)
 {
-	const struct sf_port *p = lc->ports[pi];
-	const struct sf_pkt *pkt = x != NULL ? &x->pkt : NULL;
-	uint8_t *frame = rx != NULL ? rte_pktmbuf_mtod(rx, uint8_t *) : NULL;
-
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		const struct sf_tcp_out_seg *s = &out->seg[i];
-		struct rte_mbuf *m, *body = NULL;
+		struct rte_mbuf *body = NULL;
 		struct sf_tcp_wr w;
-		uint32_t psum = 0, hdr_len;
-		unsigned int csum;
+		uint32_t psum = 0;
 
 		seg_to_wr(s, &w);
 		if (s->data_len) {
@@ -197,37 +224,24 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 			w.payload_len = body->data_len;
 		}
 		if (rx != NULL) {
-			m = rx;
-			rx = NULL;
-			csum = tx_csum_setup(p, m, pkt_family(pkt), pkt->l3_off, &w);
-			hdr_len = sf_net_tcp_reply(frame, pkt, &w, psum, csum);
-		} else {
-			if (unlikely(a == NULL))
-				break; /* no connection, no peer MAC to build a frame for */
-			/* The key is the TCB's neighbour in the table, only read to build a segment. */
-			const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+			const struct sf_pkt *pkt = &x->pkt;
+			unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, &w);
+			uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, &w, psum, csum);
 
-			m = rte_pktmbuf_alloc(lc->mp);
-			if (unlikely(m == NULL)) {
-				lc->stats.tcp_tx_nombuf++;
-				rte_pktmbuf_free(body);
-				continue;
+			rx->data_len = (uint16_t)hdr_len;
+			rx->pkt_len = hdr_len;
+			if (body != NULL) {
+				rx->next = body;
+				rx->nb_segs = 2;
+				rx->pkt_len += body->data_len;
 			}
-			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, &w);
-			hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
-						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, &w,
-						   psum, csum);
+			sf_lcore_tx(lc, pi, rx);
+			rx = NULL;
+		} else if (likely(a != NULL)) {
+			tx_build(lc, pi, idx, a, &w, body, psum);
+		} else {
+			break; /* no connection (and no body), no peer MAC to build a frame for */
 		}
-		m->next = NULL;
-		m->nb_segs = 1;
-		m->data_len = (uint16_t)hdr_len;
-		m->pkt_len = hdr_len;
-		if (body != NULL) {
-			m->next = body;
-			m->nb_segs = 2;
-			m->pkt_len += body->data_len;
-		}
-		sf_lcore_tx(lc, pi, m);
 	}
 	if (rx != NULL)
 		rte_pktmbuf_free(rx);
@@ -235,7 +249,8 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 
 /* tcp_transmit_all(), with the usual answers inline: one header-only segment (SYN-ACK, pure
  * ACK, FIN, RST) over the frame it answers, which is a single segment (classify takes no other)
- * and keeps its length fields; or nothing to send, and the frame is freed. */
+ * and keeps its length fields; nothing to send, and the frame is freed; or one header-only
+ * segment of a connection built from scratch (the client's SYN). */
 static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
 				uint32_t idx, const struct conn_app *a, const struct sf_tcp_out *out)
 {
@@ -253,6 +268,13 @@ static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbu
 	}
 	if (rx != NULL && out->nseg == 0) {
 		rte_pktmbuf_free(rx);
+		return;
+	}
+	if (rx == NULL && a != NULL && out->nseg == 1 && out->seg[0].data_len == 0) {
+		struct sf_tcp_wr w;
+
+		seg_to_wr(&out->seg[0], &w);
+		tx_build(lc, pi, idx, a, &w, NULL, 0);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
