@@ -378,7 +378,8 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
 	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
-	if (!(out->events & SF_TCP_EV_CLOSED))
+	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all. */
+	if (!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))
 		timer_apply(lc, tcb, out);
 	/* A window wider than one descriptor: keep sending in fresh mbufs. */
 	for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
