@@ -190,7 +190,7 @@ void sf_rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const 
 	tx_in_place(lc, pi, m, len);
 	return;
 drop:
-	rte_pktmbuf_free(m);
+	sf_lcore_rx_done(lc, m);
 }
 
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
@@ -201,6 +201,7 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 	lc->stats.rx_bytes += m->pkt_len;
 	rx_classify(lc, m, port_rx_csum(lc->ports[pi]), &x);
 	sf_rx_dispatch(lc, pi, m, &x);
+	sf_lcore_rx_done_flush(lc);
 }
 
 /*
@@ -224,6 +225,7 @@ static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_
 	lc->stats.rx_pkts += n;
 	lc->stats.rx_bytes += bytes;
 	sf_rx_burst_dispatch(lc, pi, pkts, x, n);
+	sf_lcore_rx_done_flush(lc);
 }
 
 unsigned int sf_lcore_poll(struct sf_lcore *lc)

@@ -102,6 +102,9 @@ struct sf_lcore {
 	struct sf_wheel wheel;
 	struct sf_client_lcore client;
 	struct sf_txbuf tx[SF_PORT_MAX];
+	/** Received frames done with (answered by no frame), returned to their pool together after the burst. */
+	uint16_t nb_done;
+	struct rte_mbuf *done[SF_BURST];
 	struct sf_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -179,6 +182,23 @@ static inline void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf
 	tb->pkts[tb->n++] = m;
 	if (unlikely(tb->n == SF_BURST))
 		sf_lcore_tx_flush(lc, pi);
+}
+
+/** Return the frames sf_lcore_rx_done() collected to their pool. */
+static inline void sf_lcore_rx_done_flush(struct sf_lcore *lc)
+{
+	if (lc->nb_done != 0) {
+		rte_pktmbuf_free_bulk(lc->done, lc->nb_done);
+		lc->nb_done = 0;
+	}
+}
+
+/** A received frame is done with: freed with the others of its burst (one pool operation). */
+static inline void sf_lcore_rx_done(struct sf_lcore *lc, struct rte_mbuf *m)
+{
+	lc->done[lc->nb_done++] = m;
+	if (unlikely(lc->nb_done == SF_BURST))
+		sf_lcore_rx_done_flush(lc);
 }
 
 /** The worker loop; @p arg is a struct sf_lcore. Returns when sf_run.quit is set. */

@@ -244,7 +244,7 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 		}
 	}
 	if (rx != NULL)
-		rte_pktmbuf_free(rx);
+		sf_lcore_rx_done(lc, rx);
 }
 
 /* tcp_transmit_all(), with the usual answers inline: one header-only segment (SYN-ACK, pure
@@ -267,7 +267,7 @@ static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbu
 		return;
 	}
 	if (rx != NULL && out->nseg == 0) {
-		rte_pktmbuf_free(rx);
+		sf_lcore_rx_done(lc, rx);
 		return;
 	}
 	if (rx == NULL && a != NULL && out->nseg == 1 && out->seg[0].data_len == 0) {
@@ -451,7 +451,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 		/* RFC 9293 3.10.7.4 TIME-WAIT, on the compact entry (RFC 1337, RFC 6191). */
 		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, out)) {
 		case SF_TCP_TW_DROP:
-			rte_pktmbuf_free(m);
+			sf_lcore_rx_done(lc, m);
 			return NULL;
 		case SF_TCP_TW_ACK_RESTART:
 			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
@@ -478,7 +478,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 		if (sf_tcp_closed_input(&lc->tcp, seg, out))
 			tcp_transmit(lc, pi, m, x, 0, NULL, out);
 		else
-			rte_pktmbuf_free(m);
+			sf_lcore_rx_done(lc, m);
 		return NULL;
 	}
 	/*
@@ -505,7 +505,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	if (verdict != SF_TCP_LISTEN_NEW && tcb != NULL)
 		sf_tcb_free(lc->conn, *idx);
 	if (verdict == SF_TCP_LISTEN_DROP) {
-		rte_pktmbuf_free(m);
+		sf_lcore_rx_done(lc, m);
 		return NULL;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
@@ -536,7 +536,7 @@ static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, str
 	/* A connection's key holds our address: only a segment for none needs the port's list. */
 	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
 		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
+		sf_lcore_rx_done(lc, m);
 		return;
 	}
 	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
@@ -555,7 +555,7 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 {
 	if (unlikely(lc->conn == NULL)) {
 		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
+		sf_lcore_rx_done(lc, m);
 		return;
 	}
 	tcp_handle(lc, pi, m, x);
