@@ -97,7 +97,6 @@ static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_
 	}
 	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, hw_csum ? &hw : NULL, &x->pkt,
 				 &x->seg, &x->key);
-	x->hash = 0;
 	if (likely(sf_rx_frame_is_tcp(x))) {
 		x->hash = sf_conn_hash_crc(&x->key);
 		if (lc->conn != NULL)

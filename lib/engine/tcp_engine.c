@@ -346,6 +346,12 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 		sf_timer_cancel(&lc->wheel, &tcb->timer);
 }
 
+/* The new in-order bytes of a round's segment (EV_DATA), read only when the event says so. */
+static inline const uint8_t *round_data(const struct sf_rx_frame *x, const struct sf_tcp_out *out)
+{
+	return x != NULL ? x->seg.payload + out->rx_skip : NULL;
+}
+
 /*
  * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
  * may go (ACK piggybacked on the response), send it, and act on the events.
@@ -353,19 +359,18 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x,
 					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	const uint8_t *data = x != NULL ? x->seg.payload + out->rx_skip : NULL;
 	struct conn_app a;
 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
 		if (a.role == CONN_CLIENT) {
 			if (sf_client_wants(tcb, out->events))
-				sf_client_on_input(lc, idx, tcb, data, out);
+				sf_client_on_input(lc, idx, tcb, round_data(x, out), out);
 		} else {
 			if (out->events & SF_TCP_EV_ESTABLISHED)
 				server_on_established(lc, tcb, &a, out);
-			if ((out->events & SF_TCP_EV_DATA) && data != NULL)
-				server_on_data(lc, tcb, &a, data, out->rx_len, out);
+			if ((out->events & SF_TCP_EV_DATA) && x != NULL)
+				server_on_data(lc, tcb, &a, round_data(x, out), out->rx_len, out);
 			/* The client closed: our side follows once the responses are queued. */
 			if ((out->events & SF_TCP_EV_PEER_FIN) && a.role && tcb->state == SF_TCP_CLOSE_WAIT)
 				sf_tcp_close(&lc->tcp, tcb, out);
