@@ -346,6 +346,31 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 		sf_timer_cancel(&lc->wheel, &tcb->timer);
 }
 
+/* The connection is CLOSED (its TCB is freed) or in TIME-WAIT (its TCB becomes a compact entry). */
+static inline void conn_end(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct conn_app *a,
+			    uint16_t events)
+{
+	if (a->role == CONN_CLIENT)
+		sf_client_on_end(lc, idx, tcb, events);
+	if (sf_timer_armed(&tcb->timer))
+		sf_timer_cancel(&lc->wheel, &tcb->timer);
+	if (events & SF_TCP_EV_CLOSED) {
+		sf_tcb_free(lc->conn, idx);
+		return;
+	}
+	const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
+	uint64_t recycled = cs->tw_recycled;
+	struct sf_tw_state tw;
+	uint32_t ref;
+
+	sf_tcp_tw_export(&lc->tcp, tcb, &tw);
+	if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
+		sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
+	/* A full store made room by ending its oldest entry early: the gauge follows. */
+	for (recycled = cs->tw_recycled - recycled; recycled > 0; recycled--)
+		sf_tcp_tw_expired(&lc->tcp);
+}
+
 /* The new in-order bytes of a round's segment (EV_DATA), read only when the event says so. */
 static inline const uint8_t *round_data(const struct sf_rx_frame *x, const struct sf_tcp_out *out)
 {
@@ -383,43 +408,25 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
 	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
-	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all. */
-	if (!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))
+	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all; the
+	 * others arm their timer and, with a window wider than one descriptor, keep sending. */
+	if (likely(!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))) {
 		timer_apply(lc, tcb, out);
-	/* A window wider than one descriptor: keep sending in fresh mbufs. */
-	for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
-		uint16_t events = out->events;
+		if (likely(!out->more))
+			return;
+		for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
+			uint16_t events = out->events;
 
-		sf_tcp_out_init(out);
-		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, idx, &a, out);
-		timer_apply(lc, tcb, out);
-		out->events |= events;
+			sf_tcp_out_init(out);
+			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
+			tcp_transmit(lc, a.port_idx, NULL, NULL, idx, &a, out);
+			timer_apply(lc, tcb, out);
+			out->events |= events;
+		}
+		if (!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))
+			return;
 	}
-	if ((out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)) && a.role == CONN_CLIENT)
-		sf_client_on_end(lc, idx, tcb, out->events);
-	if (out->events & SF_TCP_EV_CLOSED) {
-		if (sf_timer_armed(&tcb->timer))
-			sf_timer_cancel(&lc->wheel, &tcb->timer);
-		sf_tcb_free(lc->conn, idx);
-		return;
-	}
-	if (out->events & SF_TCP_EV_TIME_WAIT) {
-		struct sf_tw_state tw;
-		uint32_t ref;
-
-		if (sf_timer_armed(&tcb->timer))
-			sf_timer_cancel(&lc->wheel, &tcb->timer);
-		const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
-		uint64_t recycled = cs->tw_recycled;
-
-		sf_tcp_tw_export(&lc->tcp, tcb, &tw);
-		if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
-			sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
-		/* A full store made room by ending its oldest entry early: the gauge follows. */
-		for (recycled = cs->tw_recycled - recycled; recycled > 0; recycled--)
-			sf_tcp_tw_expired(&lc->tcp);
-	}
+	conn_end(lc, idx, tcb, &a, out->events);
 }
 
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
