@@ -446,36 +446,57 @@ void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, co
 /* ---- a segment arrives ---- */
 
 /*
+ * A segment for the compact TIME-WAIT entry @p v (RFC 9293 3.10.7.4, RFC 1337, RFC 6191):
+ * answered or dropped here, or true for a SYN that opens a new incarnation (the entry is gone).
+ */
+static __rte_noinline bool tcp_time_wait(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					 const struct sf_rx_frame *x, uint32_t v, struct sf_tcp_out *out)
+{
+	switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), &x->key, &x->seg, lc->now_us, out)) {
+	case SF_TCP_TW_DROP:
+		sf_lcore_rx_done(lc, m);
+		return false;
+	case SF_TCP_TW_ACK_RESTART:
+		sf_tw_restart(lc->conn, v, x->hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
+		/* fall through */
+	case SF_TCP_TW_ACK:
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
+		return false;
+	case SF_TCP_TW_REOPEN:
+		sf_tw_remove(lc->conn, v, x->hash);
+		return true; /* a new incarnation: the listener takes the SYN */
+	}
+	return false;
+}
+
+/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
+static __rte_noinline void tcp_no_listener(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					   const struct sf_rx_frame *x, struct sf_tcp_out *out)
+{
+	lc->stats.tcp_no_listener++;
+	if (sf_tcp_closed_input(&lc->tcp, &x->seg, out))
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
+	else
+		sf_lcore_rx_done(lc, m);
+}
+
+/*
  * A segment for no connection (@p v: a miss, or its compact TIME_WAIT entry): TIME-WAIT answers,
  * a listener opens a connection, or a RST goes back. Returns the new connection's TCB (index in
- * *@p idx) for the round, or NULL when the segment was answered or dropped here.
+ * *@p idx) for the round, or NULL when the segment was answered or dropped here. Inline: it is
+ * every connection's SYN on a server.
  */
-static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
-						 const struct sf_rx_frame *x, uint32_t v, uint32_t *idx,
-						 struct sf_tcp_out *out)
+static __rte_always_inline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+						      const struct sf_rx_frame *x, uint32_t v, uint32_t *idx,
+						      struct sf_tcp_out *out)
 {
 	const struct sf_tcp_seg *seg = &x->seg;
 	const struct sf_flow_key *key = &x->key;
 	uint32_t hash = x->hash;
 	struct sf_tcb *tcb;
 
-	if (v != SF_CONN_MISS) {
-		/* RFC 9293 3.10.7.4 TIME-WAIT, on the compact entry (RFC 1337, RFC 6191). */
-		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, out)) {
-		case SF_TCP_TW_DROP:
-			sf_lcore_rx_done(lc, m);
-			return NULL;
-		case SF_TCP_TW_ACK_RESTART:
-			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
-			/* fall through */
-		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, x, 0, NULL, out);
-			return NULL;
-		case SF_TCP_TW_REOPEN:
-			sf_tw_remove(lc->conn, v, hash);
-			break; /* a new incarnation: the listener takes the SYN */
-		}
-	}
+	if (unlikely(v != SF_CONN_MISS) && !tcp_time_wait(lc, pi, m, x, v, out))
+		return NULL;
 
 	/* Port-pair mode: a port whose role leaves out the server answers no SYN for a listener. */
 	const struct sf_listener *l = lc->listeners && (lc->ports[pi]->role & SF_PORT_ROLE_SERVER)
@@ -484,13 +505,8 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 
 	if (!(seg->flags & SF_TCP_SYN))
 		lc->stats.tcp_no_conn++;
-	if (l == NULL) {
-		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
-		lc->stats.tcp_no_listener++;
-		if (sf_tcp_closed_input(&lc->tcp, seg, out))
-			tcp_transmit(lc, pi, m, x, 0, NULL, out);
-		else
-			sf_lcore_rx_done(lc, m);
+	if (unlikely(l == NULL)) {
+		tcp_no_listener(lc, pi, m, x, out);
 		return NULL;
 	}
 	/*
