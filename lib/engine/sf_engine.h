@@ -95,7 +95,9 @@ struct sf_lcore {
 	/* TCP */
 	struct sf_conn *conn;
 	bool tx_ring_full;      /**< a transmit since the client last opened found a full ring */
-	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond) */
+	const struct sf_conn_stats *conn_stats; /**< sf_conn_stats(conn), read on the SYN and TIME-WAIT paths */
+	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond); 0: always
+				     cookies, UINT32_MAX: never */
 	const struct sf_listeners *listeners;
 	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
 	struct sf_tcp_ctx tcp;

@@ -61,7 +61,14 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 	 * shut legitimate clients out. */
 	uint32_t reserve = RTE_MAX(sizes->tcbs / 8, RTE_MIN(64u, sizes->tcbs / 2));
 
-	lc->syn_tcb_limit = sizes->tcbs - reserve;
+	/* The cookie mode folds into the limit: always cookies, no TCB for any SYN; never, no limit. */
+	if (cfg->cookie_mode == SF_TCP_COOKIE_ALWAYS)
+		lc->syn_tcb_limit = 0;
+	else if (cfg->cookie_mode == SF_TCP_COOKIE_NEVER)
+		lc->syn_tcb_limit = UINT32_MAX;
+	else
+		lc->syn_tcb_limit = sizes->tcbs - reserve;
+	lc->conn_stats = sf_conn_stats(lc->conn);
 	lc->listeners = listeners;
 	return 0;
 }
@@ -358,7 +365,7 @@ static inline void conn_end(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tc
 		sf_tcb_free(lc->conn, idx);
 		return;
 	}
-	const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
+	const struct sf_conn_stats *cs = lc->conn_stats;
 	uint64_t recycled = cs->tw_recycled;
 	struct sf_tw_state tw;
 	uint32_t ref;
@@ -515,10 +522,7 @@ static __rte_always_inline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint1
 	 * a reserve for the ACKs that bring valid cookies back (the SYN queue and the accept queue
 	 * of other stacks, kept apart).
 	 */
-	bool syn_cookie = (seg->flags & SF_TCP_SYN) &&
-			  (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_ALWAYS ||
-			   (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_WHEN_FULL &&
-			    sf_conn_stats(lc->conn)->tcb_used >= lc->syn_tcb_limit));
+	bool syn_cookie = (seg->flags & SF_TCP_SYN) && lc->conn_stats->tcb_used >= lc->syn_tcb_limit;
 
 	tcb = NULL;
 	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST && !syn_cookie) {
