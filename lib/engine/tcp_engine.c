@@ -343,6 +343,12 @@ static inline void server_on_established(struct sf_lcore *lc, struct sf_tcb *tcb
 		server_close(lc, l, tcb, a, out);
 }
 
+/* The events the server acts on below (a new connection's SYN calls for nothing). */
+static inline bool server_wants(uint16_t events)
+{
+	return events & (SF_TCP_EV_ESTABLISHED | SF_TCP_EV_DATA | SF_TCP_EV_PEER_FIN | SF_TCP_EV_ALL_ACKED);
+}
+
 /* ---- one round of a connection ---- */
 
 static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const struct sf_tcp_out *out)
@@ -398,7 +404,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		if (a.role == CONN_CLIENT) {
 			if (sf_client_wants(tcb, out->events))
 				sf_client_on_input(lc, idx, tcb, round_data(x, out), out);
-		} else {
+		} else if (server_wants(out->events)) {
 			if (out->events & SF_TCP_EV_ESTABLISHED)
 				server_on_established(lc, tcb, &a, out);
 			if ((out->events & SF_TCP_EV_DATA) && x != NULL)
