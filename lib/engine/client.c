@@ -253,7 +253,6 @@ static void client_open(struct sf_lcore *lc)
 	const struct sf_client_cfg *cfg = cl->cfg;
 	uint32_t d = cl->next_dst;
 	struct sf_flow_key key;
-	struct sf_tcp_out out;
 	struct conn_app a;
 	uint32_t hash, idx;
 	struct sf_tcb *tcb;
@@ -291,8 +290,7 @@ static void client_open(struct sf_lcore *lc)
 	cl->conns[idx].resp_left = SF_CLIENT_HDR;
 	cl->stats.attempted++;
 	cl->stats.open++;
-	sf_tcp_connect(&lc->tcp, tcb, &key, lc->now_us, &out);
-	sf_engine_conn_round(lc, NULL, NULL, idx, tcb, &out);
+	sf_engine_connect(lc, idx, tcb, &key);
 }
 
 void sf_client_poll(struct sf_lcore *lc)
