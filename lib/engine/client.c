@@ -125,8 +125,9 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	if (arc != 0 && arc != -EEXIST)
 		return arc;
 	if (cl->conns == NULL) {
-		cl->conns = rte_zmalloc("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
-					RTE_CACHE_LINE_SIZE);
+		/* Beside the TCBs, on the node of the ports the lcore polls (its mbuf pool's). */
+		cl->conns = rte_zmalloc_socket("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
+					       RTE_CACHE_LINE_SIZE, lc->mp->socket_id);
 		if (cl->conns == NULL)
 			return -ENOMEM;
 		cl->nb_conns = tcb_capacity;
@@ -145,6 +146,7 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	pc.part = (uint16_t)worker;
 	pc.nb_parts = (uint16_t)nb_workers;
 	pc.queue = lc->queue;
+	pc.rss_key = p->rss_key; /* the key the NIC hashes replies with: the driver may have refused ours */
 	uint16_t reta[SF_PORT_RETA_MAX];
 	unsigned int reta_size = sf_port_reta_get(p, reta, SF_PORT_RETA_MAX);
 

@@ -31,8 +31,9 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 			.tcb_align = RTE_CACHE_LINE_SIZE,
 			.tw4_capacity = sizes->tw4,
 			.tw6_capacity = sizes->tw6,
-			/* The worker's table lives on its own node (app/ports.c puts the lcore there). */
-			.numa_node = (int)rte_lcore_to_socket_id(lc->lcore_id),
+			/* On the node of the ports the worker polls, as its mbuf pool is (app/ports.c):
+			 * every frame's lookup touches it. */
+			.numa_node = lc->mp->socket_id,
 		};
 		struct sf_tcp_ctx fresh;
 
