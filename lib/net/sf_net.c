@@ -213,8 +213,11 @@ static __rte_always_inline bool tcp_ports_ok(const uint8_t *t)
 static __rte_always_inline void tcp_seg_fill(struct sf_tcp_seg *s, const uint8_t *t, uint32_t seglen,
 					     uint32_t doff)
 {
-	s->seq = ld_be32(t + SF_TCP_OFF_SEQ);
-	s->ack = ld_be32(t + SF_TCP_OFF_ACK);
+	/* Sequence and acknowledgment number, adjacent: one load, one byte swap. */
+	uint64_t seq_ack = __builtin_bswap64(ld64(t + SF_TCP_OFF_SEQ));
+
+	s->seq = (uint32_t)(seq_ack >> 32);
+	s->ack = (uint32_t)seq_ack;
 	s->wnd = ld_be16(t + SF_TCP_OFF_WND);
 	s->flags = t[SF_TCP_OFF_FLAGS];
 	s->payload_len = (uint16_t)(seglen - doff);

@@ -248,18 +248,28 @@ static __rte_noinline uint32_t tcp_reply6(uint8_t *frame, const struct sf_pkt *p
 	return tcp_reply(frame, pkt, true, w, opts_to_write(w), payload_sum, csum_flags);
 }
 
+/* @w's options are one of the constant sets, as opts_to_write() would pick them: w->opts alone
+ * tells for timestamps (always written), the SYN flag too for the SYN options. */
+static inline bool opts_are_ts(const struct sf_tcp_wr *w)
+{
+	return w->opts == OPTS_TS;
+}
+
+static inline bool opts_are_syn(const struct sf_tcp_wr *w)
+{
+	return w->opts == OPTS_SYN && (w->flags & SF_TCP_SYN);
+}
+
 uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
 			  uint32_t payload_sum, unsigned int csum_flags)
 {
-	unsigned int opts = opts_to_write(w);
-
 	if (pkt->kind == SF_PKT_TCP6)
 		return tcp_reply6(frame, pkt, w, payload_sum, csum_flags);
-	if (likely(opts == OPTS_TS))
+	if (likely(opts_are_ts(w)))
 		return tcp_reply(frame, pkt, false, w, OPTS_TS, payload_sum, csum_flags);
-	if (opts == OPTS_SYN)
+	if (opts_are_syn(w))
 		return tcp_reply(frame, pkt, false, w, OPTS_SYN, payload_sum, csum_flags);
-	return tcp_reply(frame, pkt, false, w, opts, payload_sum, csum_flags);
+	return tcp_reply(frame, pkt, false, w, opts_to_write(w), payload_sum, csum_flags);
 }
 
 static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, bool v6,
@@ -311,18 +321,17 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
 			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
 {
-	unsigned int opts = opts_to_write(w);
-
 	if (key->family == SF_AF_INET6)
 		return tcp_build6(frame, room, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
 	if (unlikely(key->family != SF_AF_INET))
 		return 0;
 	/* A client's SYN and retransmissions: the same constant option sets as replies. */
-	if (opts == OPTS_SYN)
+	if (opts_are_syn(w))
 		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, OPTS_SYN, payload_sum,
 				 csum_flags);
-	if (opts == OPTS_TS)
+	if (opts_are_ts(w))
 		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, OPTS_TS, payload_sum,
 				 csum_flags);
-	return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, opts, payload_sum, csum_flags);
+	return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, opts_to_write(w), payload_sum,
+			 csum_flags);
 }
