@@ -170,12 +170,12 @@ static inline uint64_t csum_bulk(const uint8_t *p, uint32_t len)
 	return add_eac(a0, a1);
 }
 
-/* Below this, headers and small segments: straight add-with-carry has less set-up. At most 128:
- * csum_short64() unrolls the 15 words below it. */
-#define CSUM_BULK_MIN 128
+/* Below this, headers and small segments: straight add-with-carry has less set-up (two
+ * instructions per word, against four and a half in the bulk loop). */
+#define CSUM_BULK_MIN 256
 
 /*
- * RFC 1071 sum of @len (< CSUM_BULK_MIN) bytes added to the 64-bit one's-complement accumulator
+ * RFC 1071 sum of @len (< 128) bytes added to the 64-bit one's-complement accumulator
  * @acc, 8 at a time with end-around carry, not folded. Each word is counted from @p's first byte
  * whatever its address, so alignment only affects speed. A 64-bit lane holds four 16-bit words
  * whose weights 2^16k are all 1 modulo 0xffff, so summing lanes sums words.
@@ -234,12 +234,20 @@ static inline uint64_t csum_short64(const uint8_t *p, uint32_t len, uint64_t acc
  */
 static inline uint64_t csum_partial64(const uint8_t *p, uint32_t len, uint64_t acc)
 {
-	if (unlikely(len >= CSUM_BULK_MIN)) {
-		uint32_t bulk = len & ~15u;
+	if (unlikely(len >= 128)) {
+		uint32_t head = len & ~15u;
 
-		acc = add_eac(acc, csum_bulk(p, bulk));
-		p += bulk;
-		len -= bulk;
+		if (head >= CSUM_BULK_MIN) {
+			acc = add_eac(acc, csum_bulk(p, head));
+		} else {
+			/* A small segment with a short payload (a request, a response): 16 words
+			 * straight. */
+			head = 128;
+			for (uint32_t i = 0; i < 128; i += 8)
+				acc = add_eac(acc, ld64(p + i));
+		}
+		p += head;
+		len -= head;
 	}
 	return csum_short64(p, len, acc);
 }
