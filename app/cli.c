@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ static bool prompt_running;
 static struct termios saved_tty;
 static bool tty_saved;
 static unsigned int depth;
+static const char *line_now;  /**< the line being run, for sf_cli_bad_value()'s grammar */
+static bool line_failed;      /**< set by a command that parsed but refused its values */
 
 static cmdline_parse_ctx_t *cli_ctx(void)
 {
@@ -75,8 +78,7 @@ bool sf_cli_refuse_while_running(void)
 {
 	if (!sf_run.running)
 		return false;
-	printf("stop first: settings apply at the next start\n");
-	fflush(stdout);
+	sf_cli_fail("stop first: settings apply at the next start");
 	return true;
 }
 
@@ -110,7 +112,7 @@ int sf_cli_port_range(const char *arg, uint16_t *first, uint16_t *last)
 	errno = 0;
 	id = strtoul(arg, &end, 10);
 	if (errno || *end || end == arg || id >= sf_app.nb_ports) {
-		printf("bad port '%s': expected 0..%d or all\n", arg, (int)sf_app.nb_ports - 1);
+		sf_cli_bad_value("bad port '%s': 0..%d or all", arg, (int)sf_app.nb_ports - 1);
 		return -1;
 	}
 	*first = (uint16_t)id;
@@ -156,42 +158,96 @@ static unsigned int words_matched(const char *grammar, size_t glen, char words[]
 	return n;
 }
 
-/* One line of error for a line that failed: the grammars of the commands it resembles most. */
-static void explain(int rc, const char *line)
+/* The words of @p line, up to RTE_DIM(words); returns how many. */
+static unsigned int split_words(const char *line, char words[8][64])
 {
-	char words[8][64];
-	unsigned int nw = 0, best = 0, shown = 0;
-	const char *p = line;
+	unsigned int nw = 0;
 
-	while (nw < RTE_DIM(words)) {
+	while (nw < 8) {
 		size_t len;
 
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t\r\n");
+		line += strspn(line, " \t");
+		len = strcspn(line, " \t\r\n");
 		if (len == 0)
 			break;
-		snprintf(words[nw++], sizeof(words[0]), "%.*s", (int)len, p);
-		p += len;
+		snprintf(words[nw++], 64, "%.*s", (int)len, line);
+		line += len;
 	}
+	return nw;
+}
+
+/* The most literal words of @p line that any command's grammar accepts. */
+static unsigned int best_match(char words[8][64], unsigned int nw)
+{
+	unsigned int best = 0;
+
 	for (cmdline_parse_ctx_t *c = cli_ctx(); *c != NULL; c++) {
 		unsigned int m = words_matched((*c)->help_str, grammar_len((*c)->help_str), words, nw);
 
 		best = m > best ? m : best;
 	}
-	if (rc == CMDLINE_PARSE_NOMATCH || best == 0) {
-		printf("Command not found: '%s' (help lists every command with its grammar)\n", nw ? words[0] : "");
-		fflush(stdout);
-		return;
-	}
-	printf("%s, expected: ", rc == CMDLINE_PARSE_AMBIGUOUS ? "Ambiguous command" : "Bad arguments");
+	return best;
+}
+
+/* The grammars of the commands that accept @p best words of the line, " | " between them. */
+static void print_grammars(char words[8][64], unsigned int nw, unsigned int best)
+{
+	unsigned int shown = 0;
+
 	for (cmdline_parse_ctx_t *c = cli_ctx(); *c != NULL; c++) {
 		size_t glen = grammar_len((*c)->help_str);
 
 		if (words_matched((*c)->help_str, glen, words, nw) == best)
 			printf("%s%.*s", shown++ ? " | " : "", (int)glen, (*c)->help_str);
 	}
+}
+
+/* One line of error for a line that failed to parse: the grammars of the commands it resembles most. */
+static void explain(int rc, const char *line)
+{
+	char words[8][64];
+	unsigned int nw = split_words(line, words), best = best_match(words, nw);
+
+	if (rc == CMDLINE_PARSE_NOMATCH || best == 0) {
+		printf("Command not found: '%s' (help lists every command with its grammar)\n", nw ? words[0] : "");
+		fflush(stdout);
+		return;
+	}
+	printf("%s, expected: ", rc == CMDLINE_PARSE_AMBIGUOUS ? "Ambiguous command" : "Bad arguments");
+	print_grammars(words, nw, best);
 	printf("\n");
 	fflush(stdout);
+}
+
+void sf_cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	line_failed = true;
+}
+
+void sf_cli_bad_value(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (line_now != NULL) {
+		char words[8][64];
+		unsigned int nw = split_words(line_now, words);
+
+		printf("; expected: ");
+		print_grammars(words, nw, best_match(words, nw));
+	}
+	printf("\n");
+	fflush(stdout);
+	line_failed = true;
 }
 
 static struct cmdline *cli_parser(void)
@@ -211,12 +267,23 @@ int sf_cli_line(const char *line)
 	int rc;
 
 	/* cmdline_parse() wants the line's end marked. */
+	const char *outer = line_now;
+	bool failed;
+
 	snprintf(buf, sizeof(buf), "%.*s\n", (int)strcspn(line, "\r\n"), line);
+	/* A `load` runs lines inside this one: each line has its own verdict, and a failed inner
+	 * line fails the `load`, which reports it through sf_cli_fail(). */
+	line_now = buf;
+	line_failed = false;
 	rc = cmdline_parse(cli_parser(), buf);
-	if (rc >= 0)
-		return 0;
-	explain(rc, buf);
-	return -1;
+	failed = line_failed;
+	line_now = outer;
+	line_failed = false;
+	if (rc < 0) {
+		explain(rc, buf);
+		return -1;
+	}
+	return failed ? -1 : 0;
 }
 
 int sf_cli_run_file(const char *path)

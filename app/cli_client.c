@@ -53,13 +53,13 @@ static void cmd_client_parsed(void *res, struct cmdline *cl, void *data)
 	if (parse_addr(buf, &fam, first) != 0 || parse_addr(dash ? dash + 1 : buf, &fam2, last) != 0 ||
 	    fam != fam2 || memcmp(first, last, fam == SF_AF_INET ? 0 : 12) != 0 ||
 	    sf_addr_tail(fam, last) < sf_addr_tail(fam, first)) {
-		printf("bad source range '%s': expected <ip> or <first-ip>-<last-ip> of one family\n", r->src);
+		sf_cli_bad_value("bad source range '%s': <ip> or <first-ip>-<last-ip> of one family", r->src);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s", r->dst);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (nb_ip == SF_CLIENT_MAX_DST || parse_addr(tok, &fam2, ips[nb_ip]) != 0 || fam2 != fam) {
-			printf("bad destinations '%s': up to %u addresses of the sources' family, comma separated\n",
+			sf_cli_bad_value("bad destinations '%s': up to %u addresses of the sources' family, comma separated",
 			       r->dst, SF_CLIENT_MAX_DST);
 			return;
 		}
@@ -67,7 +67,7 @@ static void cmd_client_parsed(void *res, struct cmdline *cl, void *data)
 	}
 	if (nb_ip == 0 || sf_cli_parse_port_range(r->ports, &plo, &phi) != 0 ||
 	    nb_ip * (unsigned int)(phi - plo + 1) > SF_CLIENT_MAX_DST) {
-		printf("bad destination ports '%s': <port> or <port>-<port>, at most %u address x port pairs\n",
+		sf_cli_bad_value("bad destination ports '%s': <port> or <port>-<port>, at most %u address x port pairs",
 		       r->ports, SF_CLIENT_MAX_DST);
 		return;
 	}
@@ -118,7 +118,7 @@ static void cmd_set_client_num_parsed(void *res, struct cmdline *cl, void *data)
 	if (strcmp(r->what, "rate") == 0) {
 		c->rate = r->n;
 	} else if (r->n > UINT32_MAX) {
-		printf("%s: at most %u\n", r->what, UINT32_MAX);
+		sf_cli_bad_value("%s: at most %u", r->what, UINT32_MAX);
 		return;
 	} else if (strcmp(r->what, "duration") == 0) {
 		c->duration_s = (uint32_t)r->n;
@@ -128,7 +128,7 @@ static void cmd_set_client_num_parsed(void *res, struct cmdline *cl, void *data)
 		c->requests = (uint32_t)r->n;
 	} else if (strcmp(r->what, "timeout") == 0) {
 		if (r->n == 0) {
-			printf("a response timeout of at least 1 ms\n");
+			sf_cli_bad_value("a response timeout of at least 1 ms");
 			return;
 		}
 		c->response_timeout_ms = (uint32_t)r->n;
@@ -165,7 +165,7 @@ static void cmd_req_http_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (r->path[0] != '/' || strlen(r->path) >= sizeof(sf_app.client.path)) {
-		printf("an HTTP path starts with / and has under %zu characters\n", sizeof(sf_app.client.path));
+		sf_cli_bad_value("an HTTP path starts with / and has under %zu characters", sizeof(sf_app.client.path));
 		return;
 	}
 	sf_app.client.request_kind = SF_RESPONSE_HTTP;
@@ -201,7 +201,7 @@ static void cmd_req_raw_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (r->bytes == 0 || r->bytes > (1u << 24) || r->response == 0) {
-		printf("raw request of 1 byte to 16 MiB, and a response of at least 1 byte\n");
+		sf_cli_bad_value("raw request of 1 byte to 16 MiB, and a response of at least 1 byte");
 		return;
 	}
 	sf_app.client.request_kind = SF_RESPONSE_RAW;
@@ -267,7 +267,7 @@ static void cmd_sport_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (sf_cli_parse_port_range(r->range, &lo, &hi) != 0) {
-		printf("bad source ports '%s': expected <port> or <port>-<port>, 1..65535\n", r->range);
+		sf_cli_bad_value("bad source ports '%s': <port> or <port>-<port>, 1..65535", r->range);
 		return;
 	}
 	sf_app.client.sport_lo = lo;

@@ -21,6 +21,14 @@ struct cmd_port_addr_result {
 	cmdline_ipaddr_t ip;
 };
 
+static bool port_id_ok(uint16_t id)
+{
+	if (id < sf_app.nb_ports)
+		return true;
+	sf_cli_bad_value("bad port %u: 0..%d", id, (int)sf_app.nb_ports - 1);
+	return false;
+}
+
 static void cmd_port_addr_parsed(void *res, struct cmdline *cl, void *data)
 {
 	struct cmd_port_addr_result *r = res;
@@ -29,21 +37,19 @@ static void cmd_port_addr_parsed(void *res, struct cmdline *cl, void *data)
 	int rc;
 
 	(void)cl, (void)data;
-	if (r->id >= sf_app.nb_ports) {
-		printf("bad port %u: expected 0..%d\n", r->id, (int)sf_app.nb_ports - 1);
+	if (!port_id_ok(r->id))
 		return;
-	}
 	memset(&a, 0, sizeof(a));
 	if (r->ip.family == AF_INET) {
 		if (r->ip.prefixlen < 1 || r->ip.prefixlen > 32) {
-			printf("bad prefix length /%u for IPv4: 1..32\n", r->ip.prefixlen);
+			sf_cli_bad_value("bad prefix length /%u for IPv4: 1..32", r->ip.prefixlen);
 			return;
 		}
 		a.family = SF_AF_INET;
 		memcpy(a.addr, &r->ip.addr.ipv4, 4);
 	} else {
 		if (r->ip.prefixlen < 1 || r->ip.prefixlen > 128) {
-			printf("bad prefix length /%u for IPv6: 1..128\n", r->ip.prefixlen);
+			sf_cli_bad_value("bad prefix length /%u for IPv6: 1..128", r->ip.prefixlen);
 			return;
 		}
 		a.family = SF_AF_INET6;
@@ -55,7 +61,7 @@ static void cmd_port_addr_parsed(void *res, struct cmdline *cl, void *data)
 	if (rc == -EEXIST)
 		printf("port %u already has address %s\n", r->id, text);
 	else if (rc == -ENOSPC)
-		printf("port %u has its %u addresses already\n", r->id, SF_PORT_MAX_ADDRS);
+		sf_cli_fail("port %u has its %u addresses already", r->id, SF_PORT_MAX_ADDRS);
 	else
 		printf("port %u: address %s added\n", r->id, text);
 	fflush(stdout);
@@ -175,13 +181,6 @@ struct cmd_port_role_result {
 	cmdline_fixed_string_t role, which;
 };
 
-static bool port_id_ok(uint16_t id)
-{
-	if (id < sf_app.nb_ports)
-		return true;
-	printf("bad port %u: expected 0..%d\n", id, (int)sf_app.nb_ports - 1);
-	return false;
-}
 
 static void cmd_port_role_parsed(void *res, struct cmdline *cl, void *data)
 {
@@ -235,7 +234,7 @@ static void port_gateway(struct cmd_port_gw_result *r, bool with_mac)
 	}
 	rc = sf_port_set_gateway(&sf_app.ports[r->id], family, addr, with_mac ? r->mac.addr_bytes : NULL);
 	if (rc < 0) {
-		printf("port %u: neighbour table full (%u entries)\n", r->id, SF_PORT_MAX_NEIGH);
+		sf_cli_fail("port %u: neighbour table full (%u entries)", r->id, SF_PORT_MAX_NEIGH);
 		return;
 	}
 	inet_ntop(r->ip.family, addr, text, sizeof(text));

@@ -107,7 +107,7 @@ static void cmd_stats_period_parsed(void *res, struct cmdline *cl, void *data)
 
 	(void)cl, (void)data;
 	if (r->n > 3600) {
-		printf("a stats period of at most 3600 s\n");
+		sf_cli_bad_value("a stats period of at most 3600 s");
 		return;
 	}
 	/* The main lcore reads it at its next tick; a new period starts from then. */
@@ -135,7 +135,7 @@ static void cmd_stop_grace_parsed(void *res, struct cmdline *cl, void *data)
 
 	(void)cl, (void)data;
 	if (r->n > 600000) {
-		printf("a stop grace of at most 600000 ms\n");
+		sf_cli_bad_value("a stop grace of at most 600000 ms");
 		return;
 	}
 	sf_app.stop_grace_ms = r->n;
@@ -178,12 +178,12 @@ static void cmd_save_config_parsed(void *res, struct cmdline *cl, void *data)
 	(void)cl, (void)data;
 	f = fopen(r->c, "w");
 	if (f == NULL) {
-		printf("cannot write %s: %s\n", r->c, strerror(errno));
+		sf_cli_fail("cannot write %s: %s", r->c, strerror(errno));
 		return;
 	}
 	sf_cli_config_write(f);
 	if (fclose(f) != 0)
-		printf("cannot write %s: %s\n", r->c, strerror(errno));
+		sf_cli_fail("cannot write %s: %s", r->c, strerror(errno));
 	else
 		printf("configuration saved to %s\n", r->c);
 	fflush(stdout);
@@ -204,7 +204,8 @@ static void cmd_load_parsed(void *res, struct cmdline *cl, void *data)
 	struct cmd_words2_result *r = res;
 
 	(void)cl, (void)data;
-	sf_cli_run_file(r->b);
+	if (sf_cli_run_file(r->b) != 0)
+		sf_cli_fail("load %s: failed (see above)", r->b);
 }
 
 static cmdline_parse_token_string_t cmd_load_load = TOKEN_STRING_INITIALIZER(struct cmd_words2_result, a, "load");

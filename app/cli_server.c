@@ -31,7 +31,7 @@ static void cmd_listen_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (sf_cli_parse_port_range(r->ports, &l.port_lo, &l.port_hi) != 0) {
-		printf("bad port range '%s': expected <port> or <port>-<port>, 1..65535\n", r->ports);
+		sf_cli_bad_value("bad port range '%s': <port> or <port>-<port>, 1..65535", r->ports);
 		return;
 	}
 	memset(l.addr, 0, sizeof(l.addr));
@@ -48,7 +48,7 @@ static void cmd_listen_parsed(void *res, struct cmdline *cl, void *data)
 	}
 	rc = sf_listeners_add(sf_app.listeners, &l);
 	if (rc == -ENOSPC)
-		printf("at most %u listeners\n", SF_LISTENERS_MAX);
+		sf_cli_fail("at most %u listeners", SF_LISTENERS_MAX);
 	else
 		printf("listening on %s port %s: response %s %u, %u request(s) per connection, %s closes\n",
 		       l.any ? "any address" : "the address", r->ports, sf_response_kind_name(l.response_kind),
@@ -87,7 +87,7 @@ static void cmd_response_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (r->bytes > (1u << 24)) {
-		printf("response of at most 16 MiB\n");
+		sf_cli_bad_value("response of at most 16 MiB");
 		return;
 	}
 	set_response(strcmp(r->kind, "http") == 0 ? SF_RESPONSE_HTTP : SF_RESPONSE_RAW, r->bytes);

@@ -24,7 +24,7 @@ static void cmd_msl_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (r->ms == 0 || r->ms > 600000) {
-		printf("MSL in 1..600000 ms\n");
+		sf_cli_bad_value("MSL in 1..600000 ms");
 		return;
 	}
 	sf_app.tcp_cfg.msl_ms = r->ms;
@@ -57,7 +57,7 @@ static void cmd_rto_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (r->min == 0 || r->init < r->min || r->init > sf_app.tcp_cfg.rto_max_ms || r->retries == 0) {
-		printf("need 0 < min <= init <= %u ms and at least one retry\n", sf_app.tcp_cfg.rto_max_ms);
+		sf_cli_bad_value("need 0 < min <= init <= %u ms and at least one retry", sf_app.tcp_cfg.rto_max_ms);
 		return;
 	}
 	sf_app.tcp_cfg.rto_initial_ms = r->init;
@@ -167,11 +167,13 @@ static void cmd_conn_parsed(void *res, struct cmdline *cl, void *data)
 	if (sf_cli_refuse_while_running())
 		return;
 	if (sf_app.workers[0]->conn != NULL) {
-		printf("connection tables exist already (made at the first start): set their sizes before it\n");
+		/* A saved configuration loaded again names the sizes the tables have: nothing to do. */
+		if (r->n_tcbs != sf_app.conn_sizes.tcbs || r->n_tw != sf_app.conn_sizes.tw4)
+			sf_cli_fail("connection tables exist already (made at the first start): set their sizes before it");
 		return;
 	}
 	if (r->n_tcbs == 0 || r->n_tcbs > SF_CONN_MAX_CAPACITY || r->n_tw == 0 || r->n_tw > SF_CONN_MAX_CAPACITY) {
-		printf("sizes in 1..%u\n", SF_CONN_MAX_CAPACITY);
+		sf_cli_bad_value("sizes in 1..%u", SF_CONN_MAX_CAPACITY);
 		return;
 	}
 	sf_app.conn_sizes.tcbs = r->n_tcbs;
@@ -259,7 +261,7 @@ static void cmd_knob_parsed(void *res, struct cmdline *cl, void *data)
 	if (k == NULL) /* the token allows no other */
 		return;
 	if ((k->size == 1 && r->n > UINT8_MAX) || (k->size == 2 && r->n > UINT16_MAX)) {
-		printf("%s: at most %u\n", k->name, k->size == 1 ? UINT8_MAX : UINT16_MAX);
+		sf_cli_bad_value("%s: at most %u", k->name, k->size == 1 ? UINT8_MAX : UINT16_MAX);
 		return;
 	}
 	p = (uint8_t *)&cfg + k->off;
@@ -276,7 +278,7 @@ static void cmd_knob_parsed(void *res, struct cmdline *cl, void *data)
 		cfg.delack = r->n != 0;
 	/* lib/tcp is the one judge of a consistent configuration: ask it before applying. */
 	if (sf_tcp_ctx_init(&scratch, &cfg) != 0) {
-		printf("%s %u refused: inconsistent with the other TCP settings (see show config)\n", k->name, r->n);
+		sf_cli_bad_value("%s %u refused: inconsistent with the other TCP settings (see show config)", k->name, r->n);
 		return;
 	}
 	sf_app.tcp_cfg = cfg;

@@ -40,6 +40,24 @@ static bool is_client_range(const struct sf_port_addr *a)
 	       (a->count ? a->count : 1) == c->src_count && memcmp(a->addr, c->src_first, 16) == 0;
 }
 
+/* `port <id> gateway <ip> [<mac>]`: the MAC only when it was set (static), not when resolved. */
+static void write_gateway(FILE *f, uint16_t id, const struct sf_port *p, uint8_t family, const uint8_t *addr)
+{
+	uint32_t n = __atomic_load_n(&p->nb_neigh, __ATOMIC_ACQUIRE);
+	char text[INET6_ADDRSTRLEN];
+
+	fprintf(f, "port %u gateway %s", id, addr_text(family, addr, text, sizeof(text)));
+	for (uint32_t k = 0; k < n; k++) {
+		const struct sf_port_neigh *nb = &p->neigh[k];
+		uint8_t mac[6];
+
+		if (nb->family == family && memcmp(nb->addr, addr, family == SF_AF_INET ? 4 : 16) == 0 &&
+		    (__atomic_load_n(&nb->mac, __ATOMIC_ACQUIRE) & SF_NEIGH_STATIC) && sf_port_neigh_mac(p, k, mac))
+			fprintf(f, " %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	}
+	fprintf(f, "\n");
+}
+
 static void write_ports(FILE *f)
 {
 	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
@@ -54,6 +72,10 @@ static void write_ports(FILE *f)
 			sf_port_addr_format(&p->addrs[k], text, sizeof(text));
 			fprintf(f, "port %u address %s\n", i, text);
 		}
+		fprintf(f, "port %u role %s\n", i, sf_port_role_name(p->role));
+		for (unsigned int g = 0; g < RTE_DIM(p->gw); g++)
+			if (p->gw[g].set)
+				write_gateway(f, i, p, g == 0 ? SF_AF_INET : SF_AF_INET6, p->gw[g].addr);
 	}
 }
 

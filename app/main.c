@@ -105,11 +105,11 @@ void sf_app_start(void)
 		return;
 	}
 	if (sf_listeners_build(sf_app.listeners, sf_app.tcp_cfg.mss) != 0) {
-		printf("cannot build the responses: out of memory\n");
+		sf_cli_fail("cannot build the responses: out of memory");
 		return;
 	}
 	if (sf_client_build(&sf_app.client, sf_app.tcp_cfg.mss) != 0) {
-		printf("cannot build the client's request: out of memory\n");
+		sf_cli_fail("cannot build the client's request: out of memory");
 		return;
 	}
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
@@ -120,9 +120,9 @@ void sf_app_start(void)
 						   sf_app.conn_sizes.tcbs);
 		if (rc != 0) {
 			if (rc == -ENODEV)
-				printf("no port has role client: set one with port <id> role client\n");
+				sf_cli_fail("no port has role client: set one with port <id> role client");
 			else
-				printf("lcore %u: TCP set-up failed: %s\n", sf_app.workers[w]->lcore_id,
+				sf_cli_fail("lcore %u: TCP set-up failed: %s", sf_app.workers[w]->lcore_id,
 				       rc == -EINVAL ? "inconsistent TCP settings" : strerror(-rc));
 			return;
 		}
@@ -253,7 +253,7 @@ static void main_loop(void)
 
 int main(int argc, char **argv)
 {
-	int n = rte_eal_init(argc, argv);
+	int n = rte_eal_init(argc, argv), status = 0;
 
 	if (n < 0)
 		rte_exit(EXIT_FAILURE, "EAL initialisation failed\n");
@@ -278,21 +278,27 @@ int main(int argc, char **argv)
 		for (unsigned int w = 0; w < sf_app.nb_workers; w++)
 			rte_eal_remote_launch(sf_lcore_loop, sf_app.workers[w], sf_app.workers[w]->lcore_id);
 	}
-	if (sf_app.cmdline_file && sf_cli_run_file(sf_app.cmdline_file) != 0)
+	if (sf_app.cmdline_file && sf_cli_run_file(sf_app.cmdline_file) != 0) {
+		status = EXIT_FAILURE;
 		sf_app_quit();
+	}
 	if (!sf_run.quit) {
 		if (sf_app.interactive) {
 			if (sf_cli_start_interactive() != 0)
 				sf_app_quit();
 		} else if (!sf_run.running) {
 			sf_app_start();
+			if (!sf_run.running) { /* it said why */
+				status = EXIT_FAILURE;
+				sf_app_quit();
+			}
 		}
 	}
 	main_loop();
 
 	sf_cli_stop_interactive();
 	rte_eal_mp_wait_lcore();
-	/* Both ends of a memif must stop polling before either disconnects (PLATFORM.md). */
+	/* Both ends of a memif must stop polling before either disconnects (docs/PLATFORM.md). */
 	rte_delay_ms(200);
 	sf_app_print_report(true);
 	sf_json_close();
@@ -308,5 +314,5 @@ int main(int argc, char **argv)
 	sf_listeners_clear(sf_app.listeners);
 	rte_free(sf_app.listeners);
 	rte_eal_cleanup();
-	return 0;
+	return status;
 }

@@ -73,6 +73,7 @@ extern const struct sf_cli_topic sf_cli_topic_client;
 struct sf_sides {
 	bool client; /**< a client is configured */
 	bool server; /**< at least one listener */
+	bool pair;   /**< port-pair mode: a client-only port and a server-only port, a device between */
 };
 
 /**
@@ -167,11 +168,18 @@ void sf_cli_config_write(FILE *f);
 /** Print the workers' TCP and connection-table counters, summed. */
 void sf_cli_print_tcp_stats(void);
 
-/** True (and a message printed) when a setting must wait for `stop`. */
+/** A command that parsed but cannot be carried out: print why (one line, printf-style, no
+ * newline) and fail the line, so a command file stops there. */
+void sf_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** The same for a value out of range: the line ends with the command's grammar. */
+void sf_cli_bad_value(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** True (and the line failed) when a setting must wait for `stop`. */
 bool sf_cli_refuse_while_running(void);
 
 /** Run one command line; on failure print a one-line error naming the expected grammar.
- * @return 0, or -1 when the line matched no command (nothing was applied). */
+ * @return 0, or -1 when the line matched no command or the command refused it (either way
+ * nothing was applied). */
 int sf_cli_line(const char *line);
 /** Run the commands of @p path, printing them and their output, up to the first line that
  * fails; returns 0, -errno, or -EINVAL when a line failed. */

@@ -30,12 +30,26 @@ const char *sf_lat_what(enum sf_lat_kind k)
 	return (unsigned int)k < SF_LAT__COUNT ? what[k] : "?";
 }
 
+/* Port-pair mode: the client opens on one port and the server answers on another, so what the
+ * client attempted and the server accepted are the same connections seen across the device. */
+static bool port_pair(void)
+{
+	bool client_port = false, server_port = false;
+
+	for (uint16_t i = 0; i < sf_app.nb_ports; i++) {
+		client_port |= sf_app.ports[i].role == SF_PORT_ROLE_CLIENT;
+		server_port |= sf_app.ports[i].role == SF_PORT_ROLE_SERVER;
+	}
+	return client_port && server_port;
+}
+
 void sf_stats_take(struct sf_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->tsc = rte_rdtsc();
 	s->sides.client = sf_app.client.enabled;
 	s->sides.server = sf_app.listeners != NULL && sf_app.listeners->n > 0;
+	s->sides.pair = s->sides.client && s->sides.server && port_pair();
 	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
 		const struct sf_lcore *lc = sf_app.workers[w];
 		const struct sf_client_stats *c = &lc->client.stats;
@@ -160,18 +174,30 @@ static const char *human(double v, char *buf, size_t len)
 /* ---- the live line ---- */
 
 /* The line is built from columns so that its header and its values cannot drift apart. */
-enum col_group { COL_ALL, COL_CLIENT, COL_SERVER };
+enum col_group { COL_ALL, COL_CLIENT, COL_SERVER, COL_PAIR };
+
+enum col_id {
+	C_ATTEMPT, C_ESTAB, C_DONE, C_FAIL, C_ACCEPT, C_SERVED, C_GAP, C_OPEN, C_TIMEWAIT, C_RETX, C_ERR,
+	C_RX_PPS, C_TX_PPS, C_RX_GBPS, C_TX_GBPS, C_P50, C_P99,
+};
 
 struct col {
 	const char *name;
 	enum col_group group;
 };
 
+/* Indexed by enum col_id. "gap", shown in port-pair mode, is attempted - accepted so far: what
+ * the device between the ports dropped, refused or still holds. */
 static const struct col cols[] = {
-	{"attempt/s", COL_CLIENT}, {"estab/s", COL_CLIENT}, {"done/s", COL_CLIENT}, {"fail/s", COL_CLIENT},
-	{"accept/s", COL_SERVER},  {"served/s", COL_SERVER}, {"open", COL_ALL},     {"timewait", COL_ALL},
-	{"retx/s", COL_ALL},       {"err/s", COL_ALL},       {"rx_pps", COL_ALL},   {"tx_pps", COL_ALL},
-	{"rx_Gbps", COL_ALL},      {"tx_Gbps", COL_ALL},     {"p50_us", COL_CLIENT}, {"p99_us", COL_CLIENT},
+	[C_ATTEMPT] = {"attempt/s", COL_CLIENT}, [C_ESTAB] = {"estab/s", COL_CLIENT},
+	[C_DONE] = {"done/s", COL_CLIENT},       [C_FAIL] = {"fail/s", COL_CLIENT},
+	[C_ACCEPT] = {"accept/s", COL_SERVER},   [C_SERVED] = {"served/s", COL_SERVER},
+	[C_GAP] = {"gap", COL_PAIR},             [C_OPEN] = {"open", COL_ALL},
+	[C_TIMEWAIT] = {"timewait", COL_ALL},    [C_RETX] = {"retx/s", COL_ALL},
+	[C_ERR] = {"err/s", COL_ALL},            [C_RX_PPS] = {"rx_pps", COL_ALL},
+	[C_TX_PPS] = {"tx_pps", COL_ALL},        [C_RX_GBPS] = {"rx_Gbps", COL_ALL},
+	[C_TX_GBPS] = {"tx_Gbps", COL_ALL},      [C_P50] = {"p50_us", COL_CLIENT},
+	[C_P99] = {"p99_us", COL_CLIENT},
 };
 #define NB_COLS RTE_DIM(cols)
 #define COL_W 9
@@ -187,8 +213,12 @@ static struct {
 
 static bool col_shown(const struct col *c, const struct sf_sides *sides)
 {
-	return c->group == COL_ALL || (c->group == COL_CLIENT && sides->client) ||
-	       (c->group == COL_SERVER && sides->server);
+	switch (c->group) {
+	case COL_CLIENT: return sides->client;
+	case COL_SERVER: return sides->server;
+	case COL_PAIR: return sides->pair;
+	default: return true;
+	}
 }
 
 static void print_header(const struct sf_sides *sides)
@@ -208,35 +238,35 @@ static void col_value(unsigned int i, const struct sf_snapshot *a, const struct 
 		      const struct sf_hist *connect, char *buf, size_t len)
 {
 #define RATE(f) human((double)(b->f - a->f) / dt, buf, len)
-	switch (i) {
-	case 0: RATE(attempted); break;
-	case 1: RATE(established); break;
-	case 2: RATE(completed); break;
-	case 3: RATE(failed); break;
-	case 4: RATE(accepted); break;
-	case 5: RATE(served); break;
-	case 6: human((double)b->open, buf, len); break;
-	case 7: human((double)b->time_wait, buf, len); break;
-	case 8: RATE(retrans); break;
-	case 9: RATE(errors); break;
-	case 10: RATE(rx_pkts); break;
-	case 11: RATE(tx_pkts); break;
-	case 12: snprintf(buf, len, "%.3f", (double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e9); break;
-	case 13: snprintf(buf, len, "%.3f", (double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e9); break;
-	case 14:
-	case 15:
+	switch ((enum col_id)i) {
+	case C_ATTEMPT: RATE(attempted); break;
+	case C_ESTAB: RATE(established); break;
+	case C_DONE: RATE(completed); break;
+	case C_FAIL: RATE(failed); break;
+	case C_ACCEPT: RATE(accepted); break;
+	case C_SERVED: RATE(served); break;
+	case C_GAP: snprintf(buf, len, "%" PRId64, (int64_t)(b->attempted - b->accepted)); break;
+	case C_OPEN: human((double)b->open, buf, len); break;
+	case C_TIMEWAIT: human((double)b->time_wait, buf, len); break;
+	case C_RETX: RATE(retrans); break;
+	case C_ERR: RATE(errors); break;
+	case C_RX_PPS: RATE(rx_pkts); break;
+	case C_TX_PPS: RATE(tx_pkts); break;
+	case C_RX_GBPS: snprintf(buf, len, "%.3f", (double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e9); break;
+	case C_TX_GBPS: snprintf(buf, len, "%.3f", (double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e9); break;
+	case C_P50:
+	case C_P99:
 		if (sf_hist_count(connect) == 0)
 			snprintf(buf, len, "-");
 		else
-			human((double)sf_hist_percentile(connect, i == 14 ? 50 : 99), buf, len);
+			human((double)sf_hist_percentile(connect, i == C_P50 ? 50 : 99), buf, len);
 		break;
-	default: snprintf(buf, len, "?");
 	}
 #undef RATE
 }
 
 /* The period's figures never go backwards, even when a port's counters do (a memif port reads
- * zero once its peer has gone, PLATFORM.md). */
+ * zero once its peer has gone, docs/PLATFORM.md). */
 static void keep_monotonic(struct sf_snapshot *now, const struct sf_snapshot *last)
 {
 	if (now->rx_pkts < last->rx_pkts || now->tx_pkts < last->tx_pkts || now->rx_bytes < last->rx_bytes ||
@@ -322,6 +352,31 @@ static void print_hist(const char *name, const struct sf_hist *h)
 	       sf_hist_percentile(h, 99), sf_hist_percentile(h, 99.9), sf_hist_max(h));
 }
 
+/* The source tuples the workers' allocators handed out, and those found still live or in
+ * TIME_WAIT (skipped): when no_tuple failures appear, these say why. */
+static void print_tuple_stats(void)
+{
+	struct sf_portalloc_stats sum = {0};
+
+	for (unsigned int w = 0; w < sf_app.nb_workers; w++) {
+		const struct sf_portalloc *a = sf_app.workers[w]->client.alloc;
+		const struct sf_portalloc_stats *st;
+
+		if (a == NULL)
+			continue;
+		st = sf_portalloc_stats(a);
+		sum.handed += st->handed;
+		sum.rejected += st->rejected;
+		sum.busy += st->busy;
+		sum.empty += st->empty;
+		sum.wraps += st->wraps;
+	}
+	printf("  tuples_handed:         %" PRIu64 "\n  tuples_in_use:         %" PRIu64
+	       "\n  tuples_all_busy:       %" PRIu64 "\n  tuples_none_ours:      %" PRIu64
+	       "\n  source_wraps:          %" PRIu64 "\n",
+	       sum.handed, sum.rejected, sum.busy, sum.empty, sum.wraps);
+}
+
 void sf_app_print_client_summary(void)
 {
 	static struct sf_hist h[SF_LAT__COUNT];
@@ -345,6 +400,7 @@ void sf_app_print_client_summary(void)
 	printf("  open:                  %" PRIu64 "\n  requests:              %" PRIu64
 	       "\n  responses:             %" PRIu64 "\n",
 	       s.client_open, s.requests, s.responses);
+	print_tuple_stats();
 	for (unsigned int k = 0; k < SF_LAT__COUNT; k++)
 		print_hist(labels[k], &h[k]);
 	fflush(stdout);
@@ -392,6 +448,10 @@ void sf_app_print_report(bool lcores)
 		       s.attempted, s.established, s.completed, s.failed, s.client_open);
 	if (s.sides.server)
 		printf("  server: accepted %" PRIu64 ", served %" PRIu64 "\n", s.accepted, s.served);
+	if (s.sides.pair)
+		printf("  difference: attempted - accepted %" PRId64 " (dropped, refused or held between the ports), "
+		       "served - completed %" PRId64 " (responses sent that did not complete a connection)\n",
+		       (int64_t)(s.attempted - s.accepted), (int64_t)(s.served - s.completed));
 	printf("  tcp: open %" PRIu64 ", time_wait %" PRIu64 ", retransmits %" PRIu64 ", errors %" PRIu64 "\n",
 	       s.open, s.time_wait, s.retrans, s.errors);
 	if (s.sides.server)

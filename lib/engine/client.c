@@ -125,8 +125,9 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	if (arc != 0 && arc != -EEXIST)
 		return arc;
 	if (cl->conns == NULL) {
-		cl->conns = rte_zmalloc("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
-					RTE_CACHE_LINE_SIZE);
+		/* Beside the TCBs, on the node of the ports the lcore polls (its mbuf pool's). */
+		cl->conns = rte_zmalloc_socket("sf_client_conns", sizeof(*cl->conns) * (size_t)tcb_capacity,
+					       RTE_CACHE_LINE_SIZE, lc->mp->socket_id);
 		if (cl->conns == NULL)
 			return -ENOMEM;
 		cl->nb_conns = tcb_capacity;
@@ -145,6 +146,7 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 	pc.part = (uint16_t)worker;
 	pc.nb_parts = (uint16_t)nb_workers;
 	pc.queue = lc->queue;
+	pc.rss_key = p->rss_key; /* the key the NIC hashes replies with: the driver may have refused ours */
 	uint16_t reta[SF_PORT_RETA_MAX];
 	unsigned int reta_size = sf_port_reta_get(p, reta, SF_PORT_RETA_MAX);
 
@@ -253,7 +255,6 @@ static void client_open(struct sf_lcore *lc)
 	const struct sf_client_cfg *cfg = cl->cfg;
 	uint32_t d = cl->next_dst;
 	struct sf_flow_key key;
-	struct sf_tcp_out out;
 	struct conn_app a;
 	uint32_t hash, idx;
 	struct sf_tcb *tcb;
@@ -291,8 +292,7 @@ static void client_open(struct sf_lcore *lc)
 	cl->conns[idx].resp_left = SF_CLIENT_HDR;
 	cl->stats.attempted++;
 	cl->stats.open++;
-	sf_tcp_connect(&lc->tcp, tcb, &key, lc->now_us, &out);
-	sf_engine_conn_round(lc, NULL, NULL, idx, tcb, &out);
+	sf_engine_connect(lc, idx, tcb, &key);
 }
 
 void sf_client_poll(struct sf_lcore *lc)

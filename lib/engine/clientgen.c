@@ -363,13 +363,19 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
 	while (n < space) {
 		uint32_t port = s->port;
 		uint64_t ord = s->ord;
-		uint32_t h = s->base ^ a->t_hi[port >> 8] ^ a->t_lo[port & 0xff];
-		uint32_t e = h & a->reta_mask;
+		uint32_t h = 0;
 
 		n++;
-		if (!((a->own[e >> 6] >> (e & 63)) & 1)) {
-			slot_advance(a, s);
-			continue;
+		/* Without steering every tuple is ours: the hash is only worked out when asked for. */
+		if (a->steer || rss_hash != NULL) {
+			uint32_t e;
+
+			h = s->base ^ a->t_hi[port >> 8] ^ a->t_lo[port & 0xff];
+			e = h & a->reta_mask;
+			if (!((a->own[e >> 6] >> (e & 63)) & 1)) {
+				slot_advance(a, s);
+				continue;
+			}
 		}
 
 		a->stats.scanned += n;

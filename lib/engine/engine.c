@@ -76,34 +76,42 @@ static inline void nd_learn(struct sf_port *p, const uint8_t *frame, const struc
 		sf_port_neigh_learn(p, SF_AF_INET6, ip, mac.b);
 }
 
-/* First pass: count the frame, classify it, and for TCP start its table bucket's cache miss. */
-static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, struct sf_rx_frame *x)
+/*
+ * First pass: classify the frame, and for TCP start its table bucket's cache miss. @p hw_csum:
+ * the port delivers rx checksum flags; without them every checksum is verified in software.
+ */
+static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_csum, struct sf_rx_frame *x)
 {
-	struct sf_lcore_stats *st = &lc->stats;
-	uint64_t ol = m->ol_flags;
-	struct sf_rx_csum hw = {
-		.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD,
-		.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD,
-	};
+	struct sf_rx_csum hw;
 
-	st->rx_pkts++;
-	st->rx_bytes += m->pkt_len;
 	if (unlikely(m->nb_segs != 1)) {
-		st->multiseg++;
+		lc->stats.multiseg++;
 		x->why = SF_DROP__COUNT; /* dropped, but for no reason of the classifier's: counted above */
 		return;
 	}
-	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &hw, &x->pkt, &x->seg, &x->key);
-	x->hash = 0;
-	if (likely(x->why == SF_DROP_NONE) && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6)) {
+	if (unlikely(hw_csum)) {
+		uint64_t ol = m->ol_flags;
+
+		hw.ip4_ok = (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		hw.l4_ok = (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, hw_csum ? &hw : NULL, &x->pkt,
+				 &x->seg, &x->key);
+	if (likely(sf_rx_frame_is_tcp(x))) {
 		x->hash = sf_conn_hash_crc(&x->key);
 		if (lc->conn != NULL)
 			sf_conn_prefetch(lc->conn, x->hash);
 	}
 }
 
-/* Second pass: answer the frame in place, hand TCP to the TCP path, or drop it. */
-static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+/* Does the port say which checksums it verified? */
+static inline bool port_rx_csum(const struct sf_port *p)
+{
+	return p->ol.rx_ip4_csum || p->ol.rx_l4_csum;
+}
+
+/* Answer the frame in place, hand TCP to the TCP path, or drop it. */
+void sf_rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
 {
 	struct sf_port *p = lc->ports[pi];
 	struct sf_lcore_stats *st = &lc->stats;
@@ -181,15 +189,18 @@ static void rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, co
 	tx_in_place(lc, pi, m, len);
 	return;
 drop:
-	rte_pktmbuf_free(m);
+	sf_lcore_rx_done(lc, m);
 }
 
 void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 {
 	struct sf_rx_frame x;
 
-	rx_classify(lc, m, &x);
-	rx_dispatch(lc, pi, m, &x);
+	lc->stats.rx_pkts++;
+	lc->stats.rx_bytes += m->pkt_len;
+	rx_classify(lc, m, port_rx_csum(lc->ports[pi]), &x);
+	sf_rx_dispatch(lc, pi, m, &x);
+	sf_lcore_rx_done_flush(lc);
 }
 
 /*
@@ -200,20 +211,20 @@ void sf_lcore_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m)
 static inline void rx_burst_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sf_rx_frame x[SF_BURST];
+	bool hw_csum = port_rx_csum(lc->ports[pi]);
+	uint64_t bytes = 0;
 
 	rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		rx_classify(lc, pkts[i], &x[i]);
+		bytes += pkts[i]->pkt_len;
+		rx_classify(lc, pkts[i], hw_csum, &x[i]);
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		/* TCP, nearly every frame, goes straight to its path; the rest through the switch. */
-		if (likely(x[i].why == SF_DROP_NONE && (x[i].pkt.kind == SF_PKT_TCP4 || x[i].pkt.kind == SF_PKT_TCP6)))
-			sf_tcp_handle(lc, pi, pkts[i], &x[i]);
-		else
-			rx_dispatch(lc, pi, pkts[i], &x[i]);
-	}
+	lc->stats.rx_pkts += n;
+	lc->stats.rx_bytes += bytes;
+	sf_rx_burst_dispatch(lc, pi, pkts, x, n);
+	sf_lcore_rx_done_flush(lc);
 }
 
 unsigned int sf_lcore_poll(struct sf_lcore *lc)

@@ -44,7 +44,20 @@ static inline void app_put(struct sf_tcb *tcb, const struct conn_app *a)
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
 			  struct sf_tcb *tcb, struct sf_tcp_out *out);
 
+/** Open connection @p idx (TCB @p tcb, its engine words set) to @p key: the SYN goes out. */
+void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key);
+
 /* Client hooks (client.c). */
+/**
+ * Does a round call for sf_client_on_input(): the handshake done, response bytes, or the
+ * server's FIN ahead of ours? The client's own SYN, the ACKs of what it sent and the FIN that
+ * answers ours (FIN-WAIT to TIME-WAIT) do not.
+ */
+static inline bool sf_client_wants(const struct sf_tcb *tcb, uint16_t events)
+{
+	return (events & (SF_TCP_EV_ESTABLISHED | SF_TCP_EV_DATA)) ||
+	       ((events & SF_TCP_EV_PEER_FIN) && tcb->state == SF_TCP_CLOSE_WAIT);
+}
 /** Before output: handshake done, response bytes, the server's FIN. */
 void sf_client_on_input(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const uint8_t *data,
 			struct sf_tcp_out *out);

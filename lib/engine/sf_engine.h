@@ -95,13 +95,18 @@ struct sf_lcore {
 	/* TCP */
 	struct sf_conn *conn;
 	bool tx_ring_full;      /**< a transmit since the client last opened found a full ring */
-	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond) */
+	const struct sf_conn_stats *conn_stats; /**< sf_conn_stats(conn), read on the SYN and TIME-WAIT paths */
+	uint32_t syn_tcb_limit; /**< a SYN takes a TCB only while fewer are in use (cookies beyond); 0: always
+				     cookies, UINT32_MAX: never */
 	const struct sf_listeners *listeners;
 	struct rte_mbuf_ext_shared_info body_shinfo; /**< response bodies attached by reference */
 	struct sf_tcp_ctx tcp;
 	struct sf_wheel wheel;
 	struct sf_client_lcore client;
 	struct sf_txbuf tx[SF_PORT_MAX];
+	/** Received frames done with (answered by no frame), returned to their pool together after the burst. */
+	uint16_t nb_done;
+	struct rte_mbuf *done[SF_BURST];
 	struct sf_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -148,8 +153,21 @@ struct sf_rx_frame {
 	enum sf_drop_reason why;
 };
 
+/** Is the classified frame a TCP segment, for the TCP path? */
+static inline bool sf_rx_frame_is_tcp(const struct sf_rx_frame *x)
+{
+	return x->why == SF_DROP_NONE && (x->pkt.kind == SF_PKT_TCP4 || x->pkt.kind == SF_PKT_TCP6);
+}
+
 /** Handle one classified TCP segment in @p m (lib/engine's TCP path). */
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x);
+
+/** Answer, drop or count a classified frame that is not a TCP segment (or any frame, to sf_tcp_handle() when TCP). */
+void sf_rx_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x);
+
+/** The second pass over a classified burst: each frame in order, TCP on the TCP path, the rest to sf_rx_dispatch(). */
+void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, const struct sf_rx_frame *x,
+			  uint16_t n);
 
 /** Run the lcore's expired timers: retransmissions, delayed ACKs, 2MSL. */
 void sf_tcp_timers(struct sf_lcore *lc);
@@ -166,6 +184,23 @@ static inline void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf
 	tb->pkts[tb->n++] = m;
 	if (unlikely(tb->n == SF_BURST))
 		sf_lcore_tx_flush(lc, pi);
+}
+
+/** Return the frames sf_lcore_rx_done() collected to their pool. */
+static inline void sf_lcore_rx_done_flush(struct sf_lcore *lc)
+{
+	if (lc->nb_done != 0) {
+		rte_pktmbuf_free_bulk(lc->done, lc->nb_done);
+		lc->nb_done = 0;
+	}
+}
+
+/** A received frame is done with: freed with the others of its burst (one pool operation). */
+static inline void sf_lcore_rx_done(struct sf_lcore *lc, struct rte_mbuf *m)
+{
+	lc->done[lc->nb_done++] = m;
+	if (unlikely(lc->nb_done == SF_BURST))
+		sf_lcore_rx_done_flush(lc);
 }
 
 /** The worker loop; @p arg is a struct sf_lcore. Returns when sf_run.quit is set. */

@@ -93,6 +93,17 @@ void sf_listeners_clear(struct sf_listeners *ls);
 /** Build every listener's response bytes and chunk sums for @p mss. @return 0 or -ENOMEM. */
 int sf_listeners_build(struct sf_listeners *ls, uint32_t mss);
 
+/** Does listener @p l take a segment to @p key's local address and port @p port (host order)? */
+static inline bool sf_listener_takes(const struct sf_listener *l, const struct sf_flow_key *key, uint16_t port)
+{
+	if (l->family != key->family || port < l->port_lo || port > l->port_hi)
+		return false;
+	if (l->any)
+		return true;
+	return key->family == SF_AF_INET ? __builtin_memcmp(l->addr, key->laddr, 4) == 0
+					  : __builtin_memcmp(l->addr, key->laddr, 16) == 0;
+}
+
 /** The listener for a segment to local address/port (network-order port), or NULL. */
 static inline const struct sf_listener *sf_listeners_find(const struct sf_listeners *ls,
 							   const struct sf_flow_key *key)
@@ -102,15 +113,11 @@ static inline const struct sf_listener *sf_listeners_find(const struct sf_listen
 
 	if (i == 0)
 		return 0;
-	/* by_port holds the first candidate; several listeners may share a port on other addresses. */
-	for (i = i - 1; i < ls->n; i++) {
-		const struct sf_listener *l = &ls->l[i];
-
-		if (l->family != key->family || port < l->port_lo || port > l->port_hi)
-			continue;
-		if (l->any || __builtin_memcmp(l->addr, key->laddr, key->family == SF_AF_INET ? 4 : 16) == 0)
-			return l;
-	}
+	/* by_port holds the first candidate, which nearly always takes it; several listeners may
+	 * share a port on other addresses. */
+	for (i = i - 1; i < ls->n; i++)
+		if (sf_listener_takes(&ls->l[i], key, port))
+			return &ls->l[i];
 	return 0;
 }
 

@@ -31,8 +31,9 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 			.tcb_align = RTE_CACHE_LINE_SIZE,
 			.tw4_capacity = sizes->tw4,
 			.tw6_capacity = sizes->tw6,
-			/* The worker's table lives on its own node (app/ports.c puts the lcore there). */
-			.numa_node = (int)rte_lcore_to_socket_id(lc->lcore_id),
+			/* On the node of the ports the worker polls, as its mbuf pool is (app/ports.c):
+			 * every frame's lookup touches it. */
+			.numa_node = lc->mp->socket_id,
 		};
 		struct sf_tcp_ctx fresh;
 
@@ -61,7 +62,14 @@ int sf_lcore_tcp_setup(struct sf_lcore *lc, const struct sf_conn_sizes *sizes, c
 	 * shut legitimate clients out. */
 	uint32_t reserve = RTE_MAX(sizes->tcbs / 8, RTE_MIN(64u, sizes->tcbs / 2));
 
-	lc->syn_tcb_limit = sizes->tcbs - reserve;
+	/* The cookie mode folds into the limit: always cookies, no TCB for any SYN; never, no limit. */
+	if (cfg->cookie_mode == SF_TCP_COOKIE_ALWAYS)
+		lc->syn_tcb_limit = 0;
+	else if (cfg->cookie_mode == SF_TCP_COOKIE_NEVER)
+		lc->syn_tcb_limit = UINT32_MAX;
+	else
+		lc->syn_tcb_limit = sizes->tcbs - reserve;
+	lc->conn_stats = sf_conn_stats(lc->conn);
 	lc->listeners = listeners;
 	return 0;
 }
@@ -164,25 +172,52 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
 }
 
 /*
- * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
- * consumed either way), the others in fresh mbufs built from the connection's key. @p a is the
- * connection's engine words; NULL for an answer that belongs to no connection (RST, TIME_WAIT
- * ACK, cookie SYN-ACK), always one segment in @p rx. @p key is only read to build a segment.
+ * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
+ * @p body (NULL: none, else sent with it or freed) chained after the header.
  */
-static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
-					    const struct sf_rx_frame *x, const struct sf_flow_key *key,
-					    const struct conn_app *a, const struct sf_tcp_out *out)
+static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
 {
 	const struct sf_port *p = lc->ports[pi];
-	const struct sf_pkt *pkt = x != NULL ? &x->pkt : NULL;
-	uint8_t *frame = rx != NULL ? rte_pktmbuf_mtod(rx, uint8_t *) : NULL;
+	/* The key is the TCB's neighbour in the table, only read to build a segment. */
+	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->mp);
+	uint32_t hdr_len;
+	unsigned int csum;
 
+	if (unlikely(m == NULL)) {
+		lc->stats.tcp_tx_nombuf++;
+		rte_pktmbuf_free(body);
+		return;
+	}
+	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
+	hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
+				   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
+	m->data_len = (uint16_t)hdr_len;
+	m->pkt_len = hdr_len;
+	if (body != NULL) {
+		m->next = body;
+		m->nb_segs = 2;
+		m->pkt_len += body->data_len;
+	}
+	sf_lcore_tx(lc, pi, m);
+}
+
+/*
+ * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
+ * consumed either way), the others in fresh mbufs built from the key of connection @p idx.
+ * @p a is the connection's engine words; NULL for an answer that belongs to no connection (RST,
+ * TIME_WAIT ACK, cookie SYN-ACK), always one segment in @p rx, and @p idx unused.
+ */
+static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
+					    const struct sf_rx_frame *x, uint32_t idx, const struct conn_app *a,
+					    const struct sf_tcp_out *out)
+{
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		const struct sf_tcp_out_seg *s = &out->seg[i];
-		struct rte_mbuf *m, *body = NULL;
+		struct rte_mbuf *body = NULL;
 		struct sf_tcp_wr w;
-		uint32_t psum = 0, hdr_len;
-		unsigned int csum;
+		uint32_t psum = 0;
 
 		seg_to_wr(s, &w);
 		if (s->data_len) {
@@ -197,44 +232,35 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 			w.payload_len = body->data_len;
 		}
 		if (rx != NULL) {
-			m = rx;
-			rx = NULL;
-			csum = tx_csum_setup(p, m, pkt_family(pkt), pkt->l3_off, &w);
-			hdr_len = sf_net_tcp_reply(frame, pkt, &w, psum, csum);
-		} else {
-			if (unlikely(a == NULL))
-				break; /* no connection, no peer MAC to build a frame for */
-			m = rte_pktmbuf_alloc(lc->mp);
-			if (unlikely(m == NULL)) {
-				lc->stats.tcp_tx_nombuf++;
-				rte_pktmbuf_free(body);
-				continue;
+			const struct sf_pkt *pkt = &x->pkt;
+			unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, &w);
+			uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, &w, psum, csum);
+
+			rx->data_len = (uint16_t)hdr_len;
+			rx->pkt_len = hdr_len;
+			if (body != NULL) {
+				rx->next = body;
+				rx->nb_segs = 2;
+				rx->pkt_len += body->data_len;
 			}
-			csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, &w);
-			hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
-						   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, &w,
-						   psum, csum);
+			sf_lcore_tx(lc, pi, rx);
+			rx = NULL;
+		} else if (likely(a != NULL)) {
+			tx_build(lc, pi, idx, a, &w, body, psum);
+		} else {
+			break; /* no connection (and no body), no peer MAC to build a frame for */
 		}
-		m->next = NULL;
-		m->nb_segs = 1;
-		m->data_len = (uint16_t)hdr_len;
-		m->pkt_len = hdr_len;
-		if (body != NULL) {
-			m->next = body;
-			m->nb_segs = 2;
-			m->pkt_len += body->data_len;
-		}
-		sf_lcore_tx(lc, pi, m);
 	}
 	if (rx != NULL)
-		rte_pktmbuf_free(rx);
+		sf_lcore_rx_done(lc, rx);
 }
 
-/* tcp_transmit_all(), with the usual answer (SYN-ACK, pure ACK, FIN, RST) inline: one
- * header-only segment over the frame it answers, which is a single segment (classify takes no
- * other) and keeps its length fields. */
+/* tcp_transmit_all(), with the usual answers inline: one header-only segment (SYN-ACK, pure
+ * ACK, FIN, RST) over the frame it answers, which is a single segment (classify takes no other)
+ * and keeps its length fields; nothing to send, and the frame is freed; or one header-only
+ * segment of a connection built from scratch (the client's SYN). */
 static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-				const struct sf_flow_key *key, const struct conn_app *a, const struct sf_tcp_out *out)
+				uint32_t idx, const struct conn_app *a, const struct sf_tcp_out *out)
 {
 	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
 		struct sf_tcp_wr w;
@@ -248,7 +274,18 @@ static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbu
 		sf_lcore_tx(lc, pi, rx);
 		return;
 	}
-	tcp_transmit_all(lc, pi, rx, x, key, a, out);
+	if (rx != NULL && out->nseg == 0) {
+		sf_lcore_rx_done(lc, rx);
+		return;
+	}
+	if (rx == NULL && a != NULL && out->nseg == 1 && out->seg[0].data_len == 0) {
+		struct sf_tcp_wr w;
+
+		seg_to_wr(&out->seg[0], &w);
+		tx_build(lc, pi, idx, a, &w, NULL, 0);
+		return;
+	}
+	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
 }
 
 /* ---- the server application ---- */
@@ -307,6 +344,12 @@ static inline void server_on_established(struct sf_lcore *lc, struct sf_tcb *tcb
 		server_close(lc, l, tcb, a, out);
 }
 
+/* The events the server acts on below (a new connection's SYN calls for nothing). */
+static inline bool server_wants(uint16_t events)
+{
+	return events & (SF_TCP_EV_ESTABLISHED | SF_TCP_EV_DATA | SF_TCP_EV_PEER_FIN | SF_TCP_EV_ALL_ACKED);
+}
+
 /* ---- one round of a connection ---- */
 
 static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const struct sf_tcp_out *out)
@@ -317,6 +360,36 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer); /* a TCB's node stays one: see sf_timer.h */
 }
 
+/* The connection is CLOSED (its TCB is freed) or in TIME-WAIT (its TCB becomes a compact entry). */
+static inline void conn_end(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct conn_app *a,
+			    uint16_t events)
+{
+	if (a->role == CONN_CLIENT)
+		sf_client_on_end(lc, idx, tcb, events);
+	sf_timer_cancel_lazy(&lc->wheel, &tcb->timer); /* parked until the TCB's next connection */
+	if (events & SF_TCP_EV_CLOSED) {
+		sf_tcb_free(lc->conn, idx);
+		return;
+	}
+	const struct sf_conn_stats *cs = lc->conn_stats;
+	uint64_t recycled = cs->tw_recycled;
+	struct sf_tw_state tw;
+	uint32_t ref;
+
+	sf_tcp_tw_export(&lc->tcp, tcb, &tw);
+	if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
+		sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
+	/* A full store made room by ending its oldest entry early: the gauge follows. */
+	for (recycled = cs->tw_recycled - recycled; recycled > 0; recycled--)
+		sf_tcp_tw_expired(&lc->tcp);
+}
+
+/* The new in-order bytes of a round's segment (EV_DATA), read only when the event says so. */
+static inline const uint8_t *round_data(const struct sf_rx_frame *x, const struct sf_tcp_out *out)
+{
+	return x != NULL ? x->seg.payload + out->rx_skip : NULL;
+}
+
 /*
  * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
  * may go (ACK piggybacked on the response), send it, and act on the events.
@@ -324,19 +397,18 @@ static inline void timer_apply(struct sf_lcore *lc, struct sf_tcb *tcb, const st
 static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x,
 					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	const uint8_t *data = x != NULL ? x->seg.payload + out->rx_skip : NULL;
-	const struct sf_flow_key *key;
 	struct conn_app a;
 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
 		if (a.role == CONN_CLIENT) {
-			sf_client_on_input(lc, idx, tcb, data, out);
-		} else {
+			if (sf_client_wants(tcb, out->events))
+				sf_client_on_input(lc, idx, tcb, round_data(x, out), out);
+		} else if (server_wants(out->events)) {
 			if (out->events & SF_TCP_EV_ESTABLISHED)
 				server_on_established(lc, tcb, &a, out);
-			if ((out->events & SF_TCP_EV_DATA) && data != NULL)
-				server_on_data(lc, tcb, &a, data, out->rx_len, out);
+			if ((out->events & SF_TCP_EV_DATA) && x != NULL)
+				server_on_data(lc, tcb, &a, round_data(x, out), out->rx_len, out);
 			/* The client closed: our side follows once the responses are queued. */
 			if ((out->events & SF_TCP_EV_PEER_FIN) && a.role && tcb->state == SF_TCP_CLOSE_WAIT)
 				sf_tcp_close(&lc->tcp, tcb, out);
@@ -348,43 +420,26 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
-	/* The key is the TCB's neighbour in the table, only read to build a segment from scratch. */
-	key = rx != NULL && out->nseg <= 1 && !out->more ? NULL : sf_tcb_key(lc->conn, idx);
-	tcp_transmit(lc, a.port_idx, rx, x, key, &a, out);
-	if (!(out->events & SF_TCP_EV_CLOSED))
+	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
+	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all; the
+	 * others arm their timer and, with a window wider than one descriptor, keep sending. */
+	if (likely(!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))) {
 		timer_apply(lc, tcb, out);
-	/* A window wider than one descriptor: keep sending in fresh mbufs. */
-	for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
-		uint16_t events = out->events;
+		if (likely(!out->more))
+			return;
+		for (unsigned int rounds = 0; out->more && !(out->events & SF_TCP_EV_CLOSED) && rounds < 64; rounds++) {
+			uint16_t events = out->events;
 
-		sf_tcp_out_init(out);
-		sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
-		tcp_transmit(lc, a.port_idx, NULL, NULL, key, &a, out);
-		timer_apply(lc, tcb, out);
-		out->events |= events;
+			sf_tcp_out_init(out);
+			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
+			tcp_transmit(lc, a.port_idx, NULL, NULL, idx, &a, out);
+			timer_apply(lc, tcb, out);
+			out->events |= events;
+		}
+		if (!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))
+			return;
 	}
-	if ((out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)) && a.role == CONN_CLIENT)
-		sf_client_on_end(lc, idx, tcb, out->events);
-	if (out->events & SF_TCP_EV_CLOSED) {
-		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer); /* parked until the TCB's next connection */
-		sf_tcb_free(lc->conn, idx);
-		return;
-	}
-	if (out->events & SF_TCP_EV_TIME_WAIT) {
-		struct sf_tw_state tw;
-		uint32_t ref;
-
-		sf_timer_cancel_lazy(&lc->wheel, &tcb->timer);
-		const struct sf_conn_stats *cs = sf_conn_stats(lc->conn);
-		uint64_t recycled = cs->tw_recycled;
-
-		sf_tcp_tw_export(&lc->tcp, tcb, &tw);
-		if (sf_tw_from_tcb(lc->conn, idx, &tw, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms, &ref) != 0)
-			sf_tcp_tw_expired(&lc->tcp); /* not stored (IPv6 TIME_WAIT off): it ends here */
-		/* A full store made room by ending its oldest entry early: the gauge follows. */
-		for (recycled = cs->tw_recycled - recycled; recycled > 0; recycled--)
-			sf_tcp_tw_expired(&lc->tcp);
-	}
+	conn_end(lc, idx, tcb, &a, out->events);
 }
 
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
@@ -393,39 +448,68 @@ void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct
 	conn_round(lc, rx, x, idx, tcb, out);
 }
 
+void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key)
+{
+	struct sf_tcp_out out;
+
+	sf_tcp_connect(&lc->tcp, tcb, key, lc->now_us, &out);
+	conn_round(lc, NULL, NULL, idx, tcb, &out);
+}
+
 /* ---- a segment arrives ---- */
+
+/*
+ * A segment for the compact TIME-WAIT entry @p v (RFC 9293 3.10.7.4, RFC 1337, RFC 6191):
+ * answered or dropped here, or true for a SYN that opens a new incarnation (the entry is gone).
+ */
+static __rte_noinline bool tcp_time_wait(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					 const struct sf_rx_frame *x, uint32_t v, struct sf_tcp_out *out)
+{
+	switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), &x->key, &x->seg, lc->now_us, out)) {
+	case SF_TCP_TW_DROP:
+		sf_lcore_rx_done(lc, m);
+		return false;
+	case SF_TCP_TW_ACK_RESTART:
+		sf_tw_restart(lc->conn, v, x->hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
+		/* fall through */
+	case SF_TCP_TW_ACK:
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
+		return false;
+	case SF_TCP_TW_REOPEN:
+		sf_tw_remove(lc->conn, v, x->hash);
+		return true; /* a new incarnation: the listener takes the SYN */
+	}
+	return false;
+}
+
+/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
+static __rte_noinline void tcp_no_listener(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					   const struct sf_rx_frame *x, struct sf_tcp_out *out)
+{
+	lc->stats.tcp_no_listener++;
+	if (sf_tcp_closed_input(&lc->tcp, &x->seg, out))
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
+	else
+		sf_lcore_rx_done(lc, m);
+}
 
 /*
  * A segment for no connection (@p v: a miss, or its compact TIME_WAIT entry): TIME-WAIT answers,
  * a listener opens a connection, or a RST goes back. Returns the new connection's TCB (index in
- * *@p idx) for the round, or NULL when the segment was answered or dropped here.
+ * *@p idx) for the round, or NULL when the segment was answered or dropped here. Inline: it is
+ * every connection's SYN on a server.
  */
-static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
-						 const struct sf_rx_frame *x, uint32_t v, uint32_t *idx,
-						 struct sf_tcp_out *out)
+static __rte_always_inline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+						      const struct sf_rx_frame *x, uint32_t v, uint32_t *idx,
+						      struct sf_tcp_out *out)
 {
 	const struct sf_tcp_seg *seg = &x->seg;
 	const struct sf_flow_key *key = &x->key;
 	uint32_t hash = x->hash;
 	struct sf_tcb *tcb;
 
-	if (v != SF_CONN_MISS) {
-		/* RFC 9293 3.10.7.4 TIME-WAIT, on the compact entry (RFC 1337, RFC 6191). */
-		switch (sf_tcp_tw_input(&lc->tcp, sf_tw_get(lc->conn, v), key, seg, lc->now_us, out)) {
-		case SF_TCP_TW_DROP:
-			rte_pktmbuf_free(m);
-			return NULL;
-		case SF_TCP_TW_ACK_RESTART:
-			sf_tw_restart(lc->conn, v, hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
-			/* fall through */
-		case SF_TCP_TW_ACK:
-			tcp_transmit(lc, pi, m, x, key, NULL, out);
-			return NULL;
-		case SF_TCP_TW_REOPEN:
-			sf_tw_remove(lc->conn, v, hash);
-			break; /* a new incarnation: the listener takes the SYN */
-		}
-	}
+	if (unlikely(v != SF_CONN_MISS) && !tcp_time_wait(lc, pi, m, x, v, out))
+		return NULL;
 
 	/* Port-pair mode: a port whose role leaves out the server answers no SYN for a listener. */
 	const struct sf_listener *l = lc->listeners && (lc->ports[pi]->role & SF_PORT_ROLE_SERVER)
@@ -434,13 +518,8 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 
 	if (!(seg->flags & SF_TCP_SYN))
 		lc->stats.tcp_no_conn++;
-	if (l == NULL) {
-		/* RFC 9293 3.10.7.1: no connection, no listener: RST unless it is one. */
-		lc->stats.tcp_no_listener++;
-		if (sf_tcp_closed_input(&lc->tcp, seg, out))
-			tcp_transmit(lc, pi, m, x, key, NULL, out);
-		else
-			rte_pktmbuf_free(m);
+	if (unlikely(l == NULL)) {
+		tcp_no_listener(lc, pi, m, x, out);
 		return NULL;
 	}
 	/*
@@ -449,10 +528,7 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	 * a reserve for the ACKs that bring valid cookies back (the SYN queue and the accept queue
 	 * of other stacks, kept apart).
 	 */
-	bool syn_cookie = (seg->flags & SF_TCP_SYN) &&
-			  (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_ALWAYS ||
-			   (lc->tcp.cfg.cookie_mode == SF_TCP_COOKIE_WHEN_FULL &&
-			    sf_conn_stats(lc->conn)->tcb_used >= lc->syn_tcb_limit));
+	bool syn_cookie = (seg->flags & SF_TCP_SYN) && lc->conn_stats->tcb_used >= lc->syn_tcb_limit;
 
 	tcb = NULL;
 	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST && !syn_cookie) {
@@ -467,11 +543,11 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	if (verdict != SF_TCP_LISTEN_NEW && tcb != NULL)
 		sf_tcb_free(lc->conn, *idx);
 	if (verdict == SF_TCP_LISTEN_DROP) {
-		rte_pktmbuf_free(m);
+		sf_lcore_rx_done(lc, m);
 		return NULL;
 	}
 	if (verdict == SF_TCP_LISTEN_REPLY) {
-		tcp_transmit(lc, pi, m, x, key, NULL, out);
+		tcp_transmit(lc, pi, m, x, 0, NULL, out);
 		return NULL;
 	}
 	/* A new connection: remember where it came from and which listener serves it. */
@@ -485,23 +561,20 @@ static __rte_noinline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint16_t p
 	return tcb;
 }
 
-void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+/* A TCP segment in @p m, on an lcore that has a connection table. */
+static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m,
+					   const struct sf_rx_frame *x)
 {
 	const struct sf_flow_key *key = &x->key;
 	struct sf_tcp_out out;
 	uint32_t v, idx;
 	struct sf_tcb *tcb;
 
-	if (unlikely(lc->conn == NULL)) {
-		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
-		return;
-	}
 	v = sf_conn_lookup(lc->conn, key, x->hash);
 	/* A connection's key holds our address: only a segment for none needs the port's list. */
 	if (v == SF_CONN_MISS && !sf_port_has_addr(lc->ports[pi], key->family, key->laddr)) {
 		lc->stats.not_ours++;
-		rte_pktmbuf_free(m);
+		sf_lcore_rx_done(lc, m);
 		return;
 	}
 	if (likely(v != SF_CONN_MISS && !sf_conn_is_tw(v))) {
@@ -514,6 +587,31 @@ void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const s
 			return;
 	}
 	conn_round(lc, m, x, idx, tcb, &out);
+}
+
+void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
+{
+	if (unlikely(lc->conn == NULL)) {
+		lc->stats.not_ours++;
+		sf_lcore_rx_done(lc, m);
+		return;
+	}
+	tcp_handle(lc, pi, m, x);
+}
+
+void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pkts, const struct sf_rx_frame *x,
+			  uint16_t n)
+{
+	/* No connection table, no TCP: sf_tcp_handle() counts such segments. */
+	bool tcp = lc->conn != NULL;
+
+	/* The TCP path inline in the loop: one call per burst, not one per segment. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (likely(tcp && sf_rx_frame_is_tcp(&x[i])))
+			tcp_handle(lc, pi, pkts[i], &x[i]);
+		else
+			sf_rx_dispatch(lc, pi, pkts[i], &x[i]);
+	}
 }
 
 /* ---- timers ---- */

@@ -33,35 +33,44 @@ const char *sf_drop_reason_name(enum sf_drop_reason r)
 /*
  * The option lists nearly every segment carries, recognised whole (header prediction, as Linux's
  * tcp_parse_aligned_timestamp does): RFC 7323 Appendix A's NOP NOP timestamps, on all but the
- * SYNs of a timestamped connection, and Linux's SYN layout, which synfin's SYN and SYN-ACK share:
- * MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). The compares cover every kind
- * and length byte, with the values the loop below accepts for them, so a list that matches is
- * one the loop parses to the same result; anything else goes to the loop (test_tcp_opts checks
- * both agree on these layouts and every mutation of them).
+ * SYNs of a timestamped connection, Linux's SYN layout, which synfin's SYN and SYN-ACK share:
+ * MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes), and no options at all. The
+ * compares cover every kind and length byte, with the values the loop below accepts for them, so
+ * a list that matches is one the loop parses to the same result; anything else goes to the loop
+ * (test_tcp_opts checks both agree on these layouts and every mutation of them). The classifier's
+ * fast path knows these lists only.
  */
 static inline bool tcp_opts_predicted(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out)
 {
+	uint8_t present, wscale = 0;
+	uint16_t mss = 0;
+	const uint8_t *ts; /* the timestamps option's values */
+
 	if (len == 12 && ld32(opt) == cpu_to_be32(0x0101080a)) {
-		*out = (struct sf_tcp_opts){
-			.present = SF_OPT_TS,
-			.ts_val = ld_be32(opt + 4),
-			.ts_ecr = ld_be32(opt + 8),
-		};
+		present = SF_OPT_TS;
+		ts = opt + 4;
+	} else if (len == 20 && (ld32(opt) & cpu_to_be32(0xffff0000)) == cpu_to_be32(0x02040000) &&
+		   ld32(opt + 4) == cpu_to_be32(0x0402080a) &&
+		   (ld32(opt + 16) & cpu_to_be32(0xffffff00)) == cpu_to_be32(0x01030300)) {
+		present = SF_OPT_MSS | SF_OPT_SACK_PERM | SF_OPT_TS | SF_OPT_WSCALE;
+		wscale = opt[19];
+		mss = ld_be16(opt + 2);
+		ts = opt + 8;
+	} else if (len == 0) {
+		*out = (struct sf_tcp_opts){ 0 };
 		return true;
+	} else {
+		return false;
 	}
-	if (len == 20 && (ld32(opt) & cpu_to_be32(0xffff0000)) == cpu_to_be32(0x02040000) &&
-	    ld32(opt + 4) == cpu_to_be32(0x0402080a) &&
-	    (ld32(opt + 16) & cpu_to_be32(0xffffff00)) == cpu_to_be32(0x01030300)) {
-		*out = (struct sf_tcp_opts){
-			.present = SF_OPT_MSS | SF_OPT_SACK_PERM | SF_OPT_TS | SF_OPT_WSCALE,
-			.wscale = opt[19],
-			.mss = ld_be16(opt + 2),
-			.ts_val = ld_be32(opt + 8),
-			.ts_ecr = ld_be32(opt + 12),
-		};
-		return true;
-	}
-	return false;
+	/* One store sequence for both layouts (a second one, in the rarer branch, became a rep stos). */
+	*out = (struct sf_tcp_opts){
+		.present = present,
+		.wscale = wscale,
+		.mss = mss,
+		.ts_val = ld_be32(ts),
+		.ts_ecr = ld_be32(ts + 4),
+	};
+	return true;
 }
 
 /* Any option list, one option at a time. */
@@ -179,6 +188,61 @@ static inline bool is_zero16(const uint8_t *a)
 	return (ld64(a) | ld64(a + 8)) == 0;
 }
 
+/* RFC 9293 3.1: the data offset counts 32-bit words and covers at least the fixed header. */
+static __rte_always_inline uint32_t tcp_doff(const uint8_t *t)
+{
+	return (uint32_t)(t[SF_TCP_OFF_DOFF] >> 4) * 4;
+}
+
+/* RFC 9293 3.1: the checksum covers pseudo-header, header and data (@seglen bytes at @t). */
+static __rte_always_inline bool tcp_csum_ok(const uint8_t *ip, const uint8_t *t, uint32_t seglen, bool v6)
+{
+	uint64_t sum = v6 ? csum_ip6_pseudo64(ip, seglen, SF_IPPROTO_TCP)
+			  : csum_ip4_pseudo64(ip, seglen, SF_IPPROTO_TCP);
+
+	return csum_ok64_nonzero(csum_partial64(t, seglen, sum));
+}
+
+/* Port 0 is reserved in the IANA registry (RFC 6335): no connection can use it. */
+static __rte_always_inline bool tcp_ports_ok(const uint8_t *t)
+{
+	return ld16(t + SF_TCP_OFF_SPORT) != 0 && ld16(t + SF_TCP_OFF_DPORT) != 0;
+}
+
+/* The segment's fixed fields in host order, and its payload (the options are parsed apart). */
+static __rte_always_inline void tcp_seg_fill(struct sf_tcp_seg *s, const uint8_t *t, uint32_t seglen,
+					     uint32_t doff)
+{
+	/* Sequence and acknowledgment number, adjacent: one load, one byte swap. */
+	uint64_t seq_ack = __builtin_bswap64(ld64(t + SF_TCP_OFF_SEQ));
+
+	s->seq = (uint32_t)(seq_ack >> 32);
+	s->ack = (uint32_t)seq_ack;
+	s->wnd = ld_be16(t + SF_TCP_OFF_WND);
+	s->flags = t[SF_TCP_OFF_FLAGS];
+	s->payload_len = (uint16_t)(seglen - doff);
+	s->payload = t + doff;
+}
+
+/* The connection's key seen from us: local = the frame's destination. */
+static __rte_always_inline void tcp_key_fill(struct sf_flow_key *k, const uint8_t *ip, const uint8_t *t,
+					     bool v6)
+{
+	/* Zeroed whole so that keys compare and hash as plain bytes. */
+	*k = (struct sf_flow_key){ 0 };
+	if (v6) {
+		memcpy(k->laddr, ip + SF_IP6_OFF_DST, 16);
+		memcpy(k->raddr, ip + SF_IP6_OFF_SRC, 16);
+		k->family = SF_AF_INET6;
+	} else {
+		memcpy(k->laddr, ip + SF_IP4_OFF_DST, 4);
+		memcpy(k->raddr, ip + SF_IP4_OFF_SRC, 4);
+		k->family = SF_AF_INET;
+	}
+	k->lport = ld16(t + SF_TCP_OFF_DPORT);
+	k->rport = ld16(t + SF_TCP_OFF_SPORT);
+}
+
 /*
  * TCP over either IP version; @ip is the IP header, the segment is [l4_off, l3_end).
  * The per-packet layers are forced inline: the call overhead was a tenth of classifying an ACK.
@@ -189,28 +253,17 @@ static __rte_always_inline enum sf_drop_reason classify_tcp(const struct rx *rx,
 	const uint8_t *t = rx->frame + pkt->l4_off;
 	uint32_t seglen = (uint32_t)pkt->l3_end - pkt->l4_off;
 	uint32_t doff;
-	uint16_t sport, dport;
 	struct sf_tcp_opts scratch;
 	enum sf_drop_reason why;
 
 	if (unlikely(seglen < SF_TCP_HLEN))
 		return SF_DROP_TCP_SHORT;
-	/* RFC 9293 3.1: the data offset counts 32-bit words and covers at least the fixed header. */
-	doff = (uint32_t)(t[SF_TCP_OFF_DOFF] >> 4) * 4;
+	doff = tcp_doff(t);
 	if (unlikely(doff < SF_TCP_HLEN || doff > seglen))
 		return SF_DROP_TCP_DOFF;
-	/* RFC 9293 3.1: the checksum covers pseudo-header, header and data. */
-	if (!rx->hw->l4_ok) {
-		uint64_t sum = v6 ? csum_ip6_pseudo64(ip, seglen, SF_IPPROTO_TCP)
-				  : csum_ip4_pseudo64(ip, seglen, SF_IPPROTO_TCP);
-
-		if (unlikely(!csum_ok64(csum_partial64(t, seglen, sum))))
-			return SF_DROP_TCP_CSUM;
-	}
-	sport = ld16(t + SF_TCP_OFF_SPORT);
-	dport = ld16(t + SF_TCP_OFF_DPORT);
-	/* Port 0 is reserved in the IANA registry (RFC 6335): no connection can use it. */
-	if (unlikely(sport == 0 || dport == 0))
+	if (!rx->hw->l4_ok && unlikely(!tcp_csum_ok(ip, t, seglen, v6)))
+		return SF_DROP_TCP_CSUM;
+	if (unlikely(!tcp_ports_ok(t)))
 		return SF_DROP_TCP_PORT;
 	why = tcp_opts_parse(t + SF_TCP_HLEN, doff - SF_TCP_HLEN,
 			     rx->seg != NULL ? &rx->seg->opts : &scratch);
@@ -220,33 +273,10 @@ static __rte_always_inline enum sf_drop_reason classify_tcp(const struct rx *rx,
 	pkt->kind = v6 ? SF_PKT_TCP6 : SF_PKT_TCP4;
 	pkt->l4_len = (uint16_t)doff;
 	pkt->payload_off = (uint16_t)(pkt->l4_off + doff);
-	if (rx->seg != NULL) {
-		struct sf_tcp_seg *s = rx->seg;
-
-		s->seq = ld_be32(t + SF_TCP_OFF_SEQ);
-		s->ack = ld_be32(t + SF_TCP_OFF_ACK);
-		s->wnd = ld_be16(t + SF_TCP_OFF_WND);
-		s->flags = t[SF_TCP_OFF_FLAGS];
-		s->payload_len = (uint16_t)(seglen - doff);
-		s->payload = t + doff;
-	}
-	if (rx->key != NULL) {
-		struct sf_flow_key *k = rx->key;
-
-		/* Zeroed whole so that keys compare and hash as plain bytes. */
-		*k = (struct sf_flow_key){ 0 };
-		if (v6) {
-			memcpy(k->laddr, ip + SF_IP6_OFF_DST, 16);
-			memcpy(k->raddr, ip + SF_IP6_OFF_SRC, 16);
-			k->family = SF_AF_INET6;
-		} else {
-			memcpy(k->laddr, ip + SF_IP4_OFF_DST, 4);
-			memcpy(k->raddr, ip + SF_IP4_OFF_SRC, 4);
-			k->family = SF_AF_INET;
-		}
-		k->lport = dport;
-		k->rport = sport;
-	}
+	if (rx->seg != NULL)
+		tcp_seg_fill(rx->seg, t, seglen, doff);
+	if (rx->key != NULL)
+		tcp_key_fill(rx->key, ip, t, v6);
 	return SF_DROP_NONE;
 }
 
@@ -336,7 +366,7 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 		return SF_DROP_ICMP6_SHORT;
 	/* RFC 4443 2.3: the checksum covers the message and the IPv6 pseudo-header. */
 	sum = csum_partial64(m, mlen, csum_ip6_pseudo64(ip, mlen, SF_IPPROTO_ICMPV6));
-	if (unlikely(!csum_ok64(sum)))
+	if (unlikely(!csum_ok64_nonzero(sum)))
 		return SF_DROP_ICMP6_CSUM;
 	pkt->l4_len = (uint16_t)mlen;
 	switch (m[0]) {
@@ -358,10 +388,11 @@ static enum sf_drop_reason classify_icmp6(const struct rx *rx, const uint8_t *ip
 }
 
 /* RFC 791 3.1: the header checksum covers the header only, without options 20 bytes (both
- * callers have ruled options out, so the sum is fully unrolled). */
+ * callers have ruled options out, so the sum is fully unrolled, and checked the version, so the
+ * first byte makes the sum nonzero). */
 static __rte_always_inline bool ip4_csum_ok(const struct rx *rx, const uint8_t *ip)
 {
-	return rx->hw->ip4_ok || csum_ok64(csum_partial64(ip, SF_IP4_HLEN, 0));
+	return rx->hw->ip4_ok || csum_ok64_nonzero(csum_partial64(ip, SF_IP4_HLEN, 0));
 }
 
 static __rte_always_inline enum sf_drop_reason classify_ip4(const struct rx *rx, uint32_t len)
@@ -536,18 +567,22 @@ __rte_noinline enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, ui
 
 /*
  * Fast path, header prediction as Linux's tcp_rcv_established and tcp_parse_aligned_timestamp do
- * it: nearly every frame is untagged Ethernet, IPv4 with IHL 5 and no fragment bits, and TCP;
- * recognise that shape with two masked compares instead of walking the layers. The TCP layer is
- * classify_tcp() itself, the same checks as the full parser's. The fast path accepts or declines,
- * never drops: a frame it declines, malformed or merely unusual (a tag, IP options, IPv6), goes
- * to the full parser from its first byte, which alone picks drop reasons. Every condition here
- * is one the full parser also requires of such a frame (tests/unit/net/test_fast.c proves they
- * agree on every frame set, truncation and mutation).
+ * it: nearly every frame is untagged Ethernet, IPv4 with IHL 5 and no fragment bits, and TCP with
+ * one of the predicted option lists; recognise that shape with a few masked compares instead of
+ * walking the layers. The fast path accepts or declines, never drops: a frame it declines,
+ * malformed or merely unusual (a tag, IP options, IPv6, other options), goes to the full parser
+ * from its first byte, which alone picks drop reasons. Every condition here is one the full
+ * parser also requires of such a frame, through the same helpers (tests/unit/net/test_fast.c
+ * proves they agree on every frame set, truncation and mutation). The order is the fast path's
+ * own: what it wrote is garbage when it declines, so it fills the outputs first and sums the
+ * checksums last, when nothing but the frame is still needed (fewer registers live, none saved).
+ * @seg and @key must not be NULL.
  */
 static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
 {
 	const uint8_t *ip = rx->frame + SF_ETH_HLEN;
-	uint32_t totlen;
+	const uint8_t *t = ip + SF_IP4_HLEN;
+	uint32_t totlen, seglen, doff;
 
 	/* The full parser clips frames to 64 KiB; these are not worth a fast path. */
 	if (unlikely(len < SF_ETH_HLEN + SF_IP4_HLEN || len > UINT16_MAX))
@@ -559,24 +594,41 @@ static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
 	 * flags and offset, TTL, protocol, checksum. */
 	if ((ld64(ip + 4) & cpu_to_be64(0x00003fff00ff0000)) != cpu_to_be64(0x0000000000060000))
 		return false;
-	/* RFC 791 3.1: the total length covers the header and lies within the frame. */
+	/* RFC 791 3.1: the total length covers the header and lies within the frame; the segment
+	 * behind the header holds at least a TCP header. */
 	totlen = ld_be16(ip + SF_IP4_OFF_TOTLEN);
-	if (unlikely(totlen > len - SF_ETH_HLEN || totlen < SF_IP4_HLEN))
+	if (unlikely(totlen > len - SF_ETH_HLEN || totlen < SF_IP4_HLEN + SF_TCP_HLEN))
+		return false;
+	seglen = totlen - SF_IP4_HLEN;
+	doff = tcp_doff(t);
+	if (unlikely(doff < SF_TCP_HLEN || doff > seglen))
+		return false;
+	if (unlikely(!tcp_ports_ok(t)))
+		return false;
+	tcp_seg_fill(rx->seg, t, seglen, doff);
+	tcp_key_fill(rx->key, ip, t, false);
+	*rx->pkt = (struct sf_pkt){
+		.kind = SF_PKT_TCP4,
+		.l3_off = SF_ETH_HLEN,
+		.l4_off = SF_ETH_HLEN + SF_IP4_HLEN,
+		.l4_len = (uint16_t)doff,
+		.payload_off = (uint16_t)(SF_ETH_HLEN + SF_IP4_HLEN + doff),
+		.l3_end = (uint16_t)(SF_ETH_HLEN + totlen),
+	};
+	if (unlikely(!tcp_opts_predicted(t + SF_TCP_HLEN, doff - SF_TCP_HLEN, &rx->seg->opts)))
 		return false;
 	if (unlikely(!ip4_csum_ok(rx, ip)))
 		return false;
-	*rx->pkt = (struct sf_pkt){
-		.l3_off = SF_ETH_HLEN,
-		.l4_off = SF_ETH_HLEN + SF_IP4_HLEN,
-		.l3_end = (uint16_t)(SF_ETH_HLEN + totlen),
-	};
-	return classify_tcp(rx, ip, false) == SF_DROP_NONE;
+	return rx->hw->l4_ok || likely(tcp_csum_ok(ip, t, seglen, false));
 }
 
 bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
+	struct sf_tcp_seg seg_scratch;
+	struct sf_flow_key key_scratch;
+	const struct rx rx = rx_of(frame, hw, pkt, seg != NULL ? seg : &seg_scratch,
+				   key != NULL ? key : &key_scratch);
 
 	return classify_fast(&rx, len);
 }
@@ -586,8 +638,8 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 {
 	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
 
-	/* The engine asks for the segment and the key; with both known to be there, the inlined
-	 * fast path tests for neither. */
+	/* The engine asks for the segment and the key; the fast path needs both (and the inlined
+	 * copy then tests for neither). */
 	if (likely(seg != NULL && key != NULL) && likely(classify_fast(&rx, len)))
 		return SF_DROP_NONE;
 	return sf_net_classify_full(frame, len, hw, pkt, seg, key);

@@ -156,8 +156,9 @@ struct sf_rx_csum {
  * NULL, and neither is written for other kinds. Bytes after the IP datagram (Ethernet padding)
  * are ignored, as is anything past 65535 bytes. Checks run from the outer header inwards and the
  * first failure is returned, so a frame has exactly one reason.
- * @return SF_DROP_NONE and @p pkt filled, or the reason the frame must be dropped (@p pkt then
- * holds what was parsed so far and must not be used).
+ * @return SF_DROP_NONE and @p pkt filled, or the reason the frame must be dropped (@p pkt, and
+ * @p seg and @p key if the frame claimed to be IPv4 TCP, then hold what was parsed so far and
+ * must not be used).
  */
 enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);

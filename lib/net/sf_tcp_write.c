@@ -119,8 +119,8 @@ static inline uint16_t csum_finish(uint64_t sum)
 /*
  * Everything but addresses and ports, which the caller has put in place: the TCP header from
  * its sequence number on, the IP header, and both checksums. @ip is the IPv4 or IPv6 header,
- * @t the TCP header right behind it, @ports the partial sum of the two ports. Returns the TCP
- * header length.
+ * @t the TCP header right behind it, @ports the partial sum of the two ports, @opts
+ * opts_to_write(@w). Returns the TCP header length.
  *
  * Both checksums come from the words as they are stored, never from re-reading the header, and
  * each is folded once. The TCP sum adds 32-bit words (ports, header, options, IPv4 addresses,
@@ -128,8 +128,8 @@ static inline uint16_t csum_finish(uint64_t sum)
  * cannot carry out, so plain additions do.
  */
 static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v6, uint32_t ports,
-						 const struct sf_tcp_wr *w, uint32_t payload_sum,
-						 unsigned int csum_flags)
+						 const struct sf_tcp_wr *w, unsigned int opts,
+						 uint32_t payload_sum, unsigned int csum_flags)
 {
 	uint64_t hsum = ports;
 	uint64_t pseudo;
@@ -137,7 +137,7 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 	uint16_t csum;
 
 	/* Options first: their length then comes from writing them, not from a second pass. */
-	hlen = (uint32_t)(opts_write(t + SF_TCP_HLEN, w, opts_to_write(w), &hsum) - t);
+	hlen = (uint32_t)(opts_write(t + SF_TCP_HLEN, w, opts, &hsum) - t);
 	l4_len = hlen + w->payload_len;
 	hsum += st_be32_sum(t + SF_TCP_OFF_SEQ, w->seq);
 	hsum += st_be32_sum(t + SF_TCP_OFF_ACK, w->ack);
@@ -210,9 +210,18 @@ static inline void swap_adjacent16(uint8_t *p)
 	st32(p, v >> 16 | v << 16);
 }
 
+/*
+ * The option sets nearly every segment carries: timestamps alone (all but the SYNs of a
+ * timestamped connection) and all four (synfin's SYN and SYN-ACK, and Linux's). The writers are
+ * inlined once for each with the set a constant, which turns the option code into plain stores
+ * and the header length into a constant.
+ */
+#define OPTS_TS  SF_OPT_TS
+#define OPTS_SYN (SF_OPT_MSS | SF_OPT_SACK_PERM | SF_OPT_TS | SF_OPT_WSCALE)
+
 static __rte_always_inline uint32_t tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, bool v6,
-					      const struct sf_tcp_wr *w, uint32_t payload_sum,
-					      unsigned int csum_flags)
+					      const struct sf_tcp_wr *w, unsigned int opts,
+					      uint32_t payload_sum, unsigned int csum_flags)
 {
 	uint8_t *ip = frame + pkt->l3_off;
 	uint8_t *t = frame + pkt->l4_off;
@@ -228,7 +237,7 @@ static __rte_always_inline uint32_t tcp_reply(uint8_t *frame, const struct sf_pk
 	/* Swapping the ports leaves their sum as it was. */
 	ports = ld32(t + SF_TCP_OFF_SPORT);
 	swap_adjacent16(t + SF_TCP_OFF_SPORT);
-	return pkt->l4_off + tcp_ip_write(ip, t, v6, ports, w, payload_sum, csum_flags);
+	return pkt->l4_off + tcp_ip_write(ip, t, v6, ports, w, opts, payload_sum, csum_flags);
 }
 
 /* IPv6 out of line: the IPv4 path, nearly all traffic, then needs fewer registers. */
@@ -236,7 +245,19 @@ static __rte_noinline uint32_t tcp_reply6(uint8_t *frame, const struct sf_pkt *p
 					  const struct sf_tcp_wr *w, uint32_t payload_sum,
 					  unsigned int csum_flags)
 {
-	return tcp_reply(frame, pkt, true, w, payload_sum, csum_flags);
+	return tcp_reply(frame, pkt, true, w, opts_to_write(w), payload_sum, csum_flags);
+}
+
+/* @w's options are one of the constant sets, as opts_to_write() would pick them: w->opts alone
+ * tells for timestamps (always written), the SYN flag too for the SYN options. */
+static inline bool opts_are_ts(const struct sf_tcp_wr *w)
+{
+	return w->opts == OPTS_TS;
+}
+
+static inline bool opts_are_syn(const struct sf_tcp_wr *w)
+{
+	return w->opts == OPTS_SYN && (w->flags & SF_TCP_SYN);
 }
 
 uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct sf_tcp_wr *w,
@@ -244,18 +265,22 @@ uint32_t sf_net_tcp_reply(uint8_t *frame, const struct sf_pkt *pkt, const struct
 {
 	if (pkt->kind == SF_PKT_TCP6)
 		return tcp_reply6(frame, pkt, w, payload_sum, csum_flags);
-	return tcp_reply(frame, pkt, false, w, payload_sum, csum_flags);
+	if (likely(opts_are_ts(w)))
+		return tcp_reply(frame, pkt, false, w, OPTS_TS, payload_sum, csum_flags);
+	if (opts_are_syn(w))
+		return tcp_reply(frame, pkt, false, w, OPTS_SYN, payload_sum, csum_flags);
+	return tcp_reply(frame, pkt, false, w, opts_to_write(w), payload_sum, csum_flags);
 }
 
 static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, bool v6,
 					      const struct sf_flow_key *key, const struct sf_mac *src,
 					      const struct sf_mac *dst, uint16_t vlan_tci,
-					      const struct sf_tcp_wr *w, uint32_t payload_sum,
-					      unsigned int csum_flags)
+					      const struct sf_tcp_wr *w, unsigned int opts,
+					      uint32_t payload_sum, unsigned int csum_flags)
 {
 	uint32_t l3_off = SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0);
 	uint32_t l4_off = l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN);
-	uint32_t len = l4_off + tcp_hdr_len(w);
+	uint32_t len = l4_off + SF_TCP_HLEN + opts_len(opts);
 	uint8_t *ip = frame + l3_off;
 	uint8_t *t = frame + l4_off;
 
@@ -278,7 +303,7 @@ static __rte_always_inline uint32_t tcp_build(uint8_t *frame, uint32_t room, boo
 	}
 	st16(t + SF_TCP_OFF_SPORT, key->lport);
 	st16(t + SF_TCP_OFF_DPORT, key->rport);
-	tcp_ip_write(ip, t, v6, (uint32_t)key->lport + key->rport, w, payload_sum, csum_flags);
+	tcp_ip_write(ip, t, v6, (uint32_t)key->lport + key->rport, w, opts, payload_sum, csum_flags);
 	return len;
 }
 
@@ -288,17 +313,25 @@ static __rte_noinline uint32_t tcp_build6(uint8_t *frame, uint32_t room, const s
 					  uint16_t vlan_tci, const struct sf_tcp_wr *w,
 					  uint32_t payload_sum, unsigned int csum_flags)
 {
-	return tcp_build(frame, room, true, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
+	return tcp_build(frame, room, true, key, src, dst, vlan_tci, w, opts_to_write(w), payload_sum,
+			 csum_flags);
 }
 
 uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
 			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
 			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags)
 {
-	if (key->family == SF_AF_INET)
-		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, payload_sum,
-				 csum_flags);
 	if (key->family == SF_AF_INET6)
 		return tcp_build6(frame, room, key, src, dst, vlan_tci, w, payload_sum, csum_flags);
-	return 0;
+	if (unlikely(key->family != SF_AF_INET))
+		return 0;
+	/* A client's SYN and retransmissions: the same constant option sets as replies. */
+	if (opts_are_syn(w))
+		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, OPTS_SYN, payload_sum,
+				 csum_flags);
+	if (opts_are_ts(w))
+		return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, OPTS_TS, payload_sum,
+				 csum_flags);
+	return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, opts_to_write(w), payload_sum,
+			 csum_flags);
 }

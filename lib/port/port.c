@@ -13,6 +13,29 @@
 #define SF_RXD_DEFAULT 1024
 #define SF_TXD_DEFAULT 1024
 
+/* The driver kept its own key: read it back, so the client steers by the key the NIC uses. */
+static int port_read_rss_key(struct sf_port *p)
+{
+	uint8_t key[128];
+	struct rte_eth_rss_conf rc = {.rss_key = key, .rss_key_len = sizeof(key)};
+	struct rte_eth_dev_info info;
+	int ret = rte_eth_dev_info_get(p->port_id, &info);
+
+	if (ret == 0 && (info.hash_key_size < SF_RSS_KEY_LEN || info.hash_key_size > sizeof(key)))
+		ret = -ENOTSUP;
+	if (ret == 0) {
+		rc.rss_key_len = info.hash_key_size;
+		ret = rte_eth_dev_rss_hash_conf_get(p->port_id, &rc);
+	}
+	if (ret != 0) {
+		printf("port %u: cannot read the driver's RSS key (%s), so the client could not steer\n", p->port_id, rte_strerror(-ret));
+		return ret;
+	}
+	memcpy(p->rss_key, key, SF_RSS_KEY_LEN);
+	p->rss_key_sym = false;
+	return 0;
+}
+
 int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct rte_mempool *mp)
 {
 	struct rte_eth_dev_info info;
@@ -81,6 +104,8 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 			p->ol.rss_hash = true;
 		}
 	}
+	memcpy(p->rss_key, sf_rss_sym_key, SF_RSS_KEY_LEN);
+	p->rss_key_sym = true;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0 && p->ol.rss) {
 		/* Some drivers want their own key length: retry with the driver's default key. */
@@ -88,6 +113,8 @@ int sf_port_init(struct sf_port *p, uint16_t port_id, uint16_t nb_queues, struct
 		       "connection's two directions may land on different queues\n", port_id, rte_strerror(-rc));
 		conf.rx_adv_conf.rss_conf.rss_key = NULL;
 		rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
+		if (rc == 0)
+			rc = port_read_rss_key(p);
 	}
 	if (rc != 0) {
 		printf("port %u: configure failed: %s\n", port_id, rte_strerror(-rc));
@@ -309,7 +336,8 @@ void sf_port_print_offloads(const struct sf_port *p, FILE *f)
 			? ": net_tap sums in software and writes 0xffff for a zero TCP sum"
 			: OFFERED(info.tx_offload_capa, RTE_ETH_TX_OFFLOAD_TCP_CKSUM));
 	if (p->ol.rss)
-		fprintf(f, "  RSS               on: symmetric key, %u-entry redirection table over %u queues\n",
+		fprintf(f, "  RSS               on: %s, %u-entry redirection table over %u queues\n",
+			p->rss_key_sym ? "symmetric key" : "the driver's key (it refused the symmetric one)",
 			p->ol.reta_size, p->nb_queues);
 	else if (p->peer_reta_size)
 		fprintf(f, "  RSS               off: the peer steers by Toeplitz over a %u-entry table\n",

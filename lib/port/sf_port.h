@@ -105,6 +105,10 @@ struct sf_port {
 	uint32_t nb_neigh; /**< published like nb_addrs */
 	struct sf_port_link link; /**< written by the link poller only */
 	const char *rss_why_off;  /**< why RSS is off although the driver hashes, or NULL */
+	/** The key the NIC hashes with (its first SF_RSS_KEY_LEN bytes): sf_rss_sym_key, unless the
+	 * driver refused it and kept its own. A client steers its replies by this key. */
+	uint8_t rss_key[SF_RSS_KEY_LEN];
+	bool rss_key_sym;         /**< rss_key is the symmetric key: a flow's two directions hash alike */
 	/** A port without RSS whose peer steers by Toeplitz (sf_rss_sym_key) over this table:
 	 * frames of a flow arrive on queue peer_reta[hash % size] (a software NIC model). */
 	uint16_t peer_reta[SF_PORT_RETA_MAX];

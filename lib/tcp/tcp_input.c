@@ -13,6 +13,7 @@
  */
 
 #include "tcp_priv.h"
+#include "tcp_siphash.h"
 
 /** SEG.LEN: payload plus one for SYN and one for FIN (RFC 9293 3.4). */
 static inline uint32_t tcp_seg_len(const struct sf_tcp_seg *seg)
@@ -111,7 +112,7 @@ static void tcp_passive_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const s
 	/* a LISTEN TCB leaves LISTEN; a pooled one (CLOSED, or stale) leaves CLOSED */
 	enum sf_tcp_state from = tcb->state == SF_TCP_LISTEN ? SF_TCP_LISTEN : SF_TCP_CLOSED;
 
-	uint32_t ts_off, iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+	uint32_t ts_off, iss = tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
 
 	tcp_tcb_init(ctx, tcb, iss, ts ? ts_off : 0);
 	tcb->state = (uint8_t)from; /* the gauge of the state it leaves (LISTEN or CLOSED) */
@@ -345,11 +346,14 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
  * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
  * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
  * a timer the output still wants runs from now either way (tcp_timer_sync, once per round).
+ * Returns true when this ACK acknowledges our FIN (it can do so only once: the FIN's ACK moves
+ * FIN-WAIT-1, CLOSING and LAST-ACK on at once).
  */
-static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
 		    struct sf_tcp_out *out)
 {
 	uint32_t ack = seg->ack;
+	bool fin_acked = false;
 
 	if (sf_seq_gt(ack, tcb->snd_una)) {
 		/* RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT: SND.UNA <- SEG.ACK */
@@ -359,16 +363,26 @@ static void tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		if (sf_seq_lt(tcb->snd_nxt, ack))
 			tcb->snd_nxt = ack; /* after a go-back-N rewind, skip what arrived anyway */
 		tcb->retries = 0;
-		tcp_rtt_on_ack(ctx, tcb, seg, now_us);
-		tcp_cwnd_on_ack(tcb, acked);
 		out->restart = 1;
-		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1)
+		if (ack == tcp_send_end(tcb) && tcp_send_end(tcb) != tcb->iss + 1) {
 			out->events |= SF_TCP_EV_ALL_ACKED;
+			fin_acked = (tcb->flags & SF_TCB_FIN_QUEUED) != 0;
+		}
+		/*
+		 * Once our FIN is acknowledged nothing of ours will be in flight again: the RTT
+		 * estimator and the congestion window (RFC 6298, RFC 5681), which only pace what we
+		 * send, have no further use.
+		 */
+		if (!fin_acked) {
+			tcp_rtt_on_ack(ctx, tcb, seg, now_us);
+			tcp_cwnd_on_ack(tcb, acked);
+		}
 	}
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
 	if (sf_seq_geq(ack, tcb->snd_una) &&
 	    (sf_seq_lt(tcb->snd_wl1, seg->seq) || (tcb->snd_wl1 == seg->seq && sf_seq_leq(tcb->snd_wl2, ack))))
 		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, ack); /* RFC 7323 2.3 */
+	return fin_acked;
 }
 
 /** RFC 9293 3.10.7.4 seventh and eighth: segment text and FIN. */
@@ -434,15 +448,31 @@ static void tcp_text_fin(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struc
 	}
 }
 
+/*
+ * Simultaneous open (RFC 9293 Figure 7): in SYN-RECEIVED, the peer's SYN-ACK. Its SYN is in RCV.NXT
+ * already and its ACK completes our handshake: process it as that ACK (out of line: rare, and
+ * the copy would weigh on every segment's stack frame).
+ */
+static __attribute__((noinline)) void
+tcp_input_simultaneous(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg, uint64_t now_us,
+		       struct sf_tcp_out *out)
+{
+	struct sf_tcp_seg view = *seg;
+
+	view.seq = seg->seq + 1;
+	view.flags = (uint8_t)(seg->flags & ~SF_TCP_SYN);
+	tcp_input_sync(ctx, tcb, &view, now_us, out);
+}
+
 /** RFC 9293 3.10.7.4 for every state from SYN-RECEIVED to LAST-ACK (out->restart: see tcp_ack()). */
 static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_tcp_seg *seg,
 			   uint64_t now_us, struct sf_tcp_out *out)
 {
-	struct sf_tcp_seg view;
 	uint8_t fl = seg->flags;
 	bool ts = (tcb->flags & SF_TCB_TS_OK) && (seg->opts.present & SF_OPT_TS);
+	bool fin_acked;
 
-	if (unlikely(tcb->state == SF_TCP_SYN_RECEIVED && (fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN &&
+	if (unlikely((fl & (SF_TCP_SYN | SF_TCP_RST)) == SF_TCP_SYN && tcb->state == SF_TCP_SYN_RECEIVED &&
 		     seg->seq + 1 == tcb->rcv_nxt)) {
 		if (!(fl & SF_TCP_ACK)) {
 			/* the peer's SYN again: our SYN-ACK was lost; send the same SYN-ACK again */
@@ -454,13 +484,8 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			return;
 		}
 		if (seg->ack == tcb->snd_max) {
-			/* simultaneous open (RFC 9293 Figure 7): the peer's SYN-ACK; its SYN is in
-			 * RCV.NXT already, its ACK completes our handshake: take it as that ACK */
-			view = *seg;
-			view.seq = seg->seq + 1;
-			view.flags = (uint8_t)(fl & ~SF_TCP_SYN);
-			seg = &view;
-			fl = view.flags;
+			tcp_input_simultaneous(ctx, tcb, seg, now_us, out);
+			return;
 		}
 	}
 	/* RFC 7323 5.3 R1 (PAWS): an older timestamp makes the segment unacceptable */
@@ -528,23 +553,23 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 		tcp_challenge_ack(ctx, tcb, now_us);
 		return;
 	}
-	tcp_ack(ctx, tcb, seg, now_us, out);
+	fin_acked = tcp_ack(ctx, tcb, seg, now_us, out);
 	switch (tcb->state) {
 	case SF_TCP_FIN_WAIT_1:
 		/* our FIN acknowledged: FIN-WAIT-2 */
-		if (tcp_fin_acked(tcb))
+		if (fin_acked)
 			tcp_set_state(ctx, tcb, SF_TCP_FIN_WAIT_2);
 		break;
 	case SF_TCP_CLOSING:
 		/* our FIN acknowledged: TIME-WAIT (the peer's FIN came before) */
-		if (tcp_fin_acked(tcb)) {
+		if (fin_acked) {
 			tcp_set_state(ctx, tcb, SF_TCP_TIME_WAIT);
 			out->events |= SF_TCP_EV_TIME_WAIT;
 		}
 		return;
 	case SF_TCP_LAST_ACK:
 		/* our FIN acknowledged: delete the TCB */
-		if (tcp_fin_acked(tcb))
+		if (fin_acked)
 			tcp_to_closed(ctx, tcb, out, 0);
 		return;
 	default:

@@ -10,6 +10,7 @@
  */
 
 #include "tcp_priv.h"
+#include "tcp_siphash.h"
 
 /** Options every non-SYN segment of the connection carries: timestamps when negotiated. */
 static inline void tcp_seg_ts(const struct sf_tcb *tcb, struct sf_tcp_out_seg *s, uint64_t now_us)
@@ -44,12 +45,13 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 {
 	struct sf_tcp_out_seg *s = tcp_out_push(out);
 	uint8_t offer = ctx->cfg.offer;
+	uint32_t now_ms = tcp_ms(now_us);
 
 	if (s == NULL)
 		return false;
 	s->seq = tcb->iss;
-	/* RFC 7323 2.2: the window of a SYN segment is never scaled */
-	s->wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff);
+	/* RFC 7323 2.2: the window of a SYN segment is never scaled (the unscaled field) */
+	s->wnd = ctx->wnd_field[0];
 	s->mss = ctx->cfg.mss;
 	s->wscale = ctx->cfg.rcv_wscale;
 	if (tcb->state == SF_TCP_SYN_SENT) {
@@ -57,25 +59,25 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 		s->flags = SF_TCP_SYN;
 		s->opts = offer & (SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_SACK_PERM | SF_OPT_TS);
 		if (s->opts & SF_OPT_TS) {
-			s->ts_val = tcp_tsval(tcb, now_us);
+			s->ts_val = now_ms + tcb->ts_offset;
 			s->ts_ecr = 0; /* RFC 7323 3.2: TSecr is zero when ACK is off */
 		}
 	} else {
 		/* RFC 9293 3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; options only as answers */
 		s->flags = SF_TCP_SYN | SF_TCP_ACK;
 		s->ack = tcb->rcv_nxt;
-		s->opts = offer & SF_OPT_MSS;
-		if (tcb->flags & SF_TCB_WS_OK)
-			s->opts |= SF_OPT_WSCALE; /* RFC 7323 2.2: only in reply to a WS option */
-		if (tcb->flags & SF_TCB_SACK_OK)
-			s->opts |= SF_OPT_SACK_PERM; /* RFC 2018 2: only when the SYN had it */
+		s->opts = (uint8_t)((offer & SF_OPT_MSS) |
+				    /* RFC 7323 2.2: only in reply to a WS option */
+				    ((tcb->flags & SF_TCB_WS_OK) ? SF_OPT_WSCALE : 0) |
+				    /* RFC 2018 2: only when the SYN had it */
+				    ((tcb->flags & SF_TCB_SACK_OK) ? SF_OPT_SACK_PERM : 0));
 		tcp_seg_ts(tcb, s, now_us);  /* RFC 7323 3.2: only when the SYN had TSopt */
 	}
 	if (tcb->snd_max == tcb->iss) {
 		/* first transmission: time it (RFC 6298 3, Karn: never a retransmitted one) */
 		tcb->flags |= SF_TCB_RTT_TIMING;
 		tcb->rtt_seq = tcb->iss + 1;
-		tcb->rtt_start = tcp_ms(now_us);
+		tcb->rtt_start = now_ms;
 		tcb->snd_max = tcb->iss + 1;
 	}
 	tcb->snd_nxt = tcb->iss + 1;
@@ -192,7 +194,7 @@ void sf_tcp_connect(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 
 	sf_tcp_out_init(out);
 	/* RFC 9293 3.4.1 / RFC 6528: ISN from a keyed hash of the 4-tuple and a 4 us clock */
-	iss = sf_tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
+	iss = tcp_isn_ts(&ctx->secret, key, now_us, &ts_off);
 	tcp_tcb_init(ctx, tcb, iss, (ctx->cfg.offer & SF_OPT_TS) ? ts_off : 0);
 	/* the peer's MSS is unknown until its SYN-ACK: start from ours */
 	tcb->snd_mss = ctx->cfg.mss;

@@ -65,12 +65,6 @@ static inline uint32_t tcp_send_end(const struct sf_tcb *tcb)
 	return tcb->snd_end + ((tcb->flags & SF_TCB_FIN_QUEUED) ? 1u : 0u);
 }
 
-/** True once our FIN is acknowledged. */
-static inline bool tcp_fin_acked(const struct sf_tcb *tcb)
-{
-	return (tcb->flags & SF_TCB_FIN_QUEUED) && tcb->snd_una == tcb->snd_end + 1;
-}
-
 static inline uint32_t tcp_min32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
@@ -159,17 +153,18 @@ static inline void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, c
 		     const struct sf_tcp_seg *seg)
 {
 	const struct sf_tcp_opts *o = &seg->opts;
-	uint8_t offer = ctx->cfg.offer;
+	/* options both sides want: the SYN carried them and we offer them */
+	uint8_t both = o->present & ctx->cfg.offer;
+	uint8_t flags = tcb->flags & (uint8_t)~(SF_TCB_WS_OK | SF_TCB_TS_OK | SF_TCB_SACK_OK);
 	uint32_t mss;
 
 	/* RFC 9293 3.7.1: no MSS option means 536 (IPv4) or 1220 (IPv6) */
 	mss = (o->present & SF_OPT_MSS) ? o->mss
 	      : (key->family == SF_AF_INET6 ? TCP_MSS_DEFAULT_6 : TCP_MSS_DEFAULT_4);
 	mss = tcp_max32(tcp_min32(mss, ctx->cfg.mss), TCP_MSS_FLOOR);
-	tcb->flags &= (uint8_t)~(SF_TCB_WS_OK | SF_TCB_TS_OK | SF_TCB_SACK_OK);
 	/* RFC 7323 2.2: scaling is on only when both SYNs carry the option */
-	if ((o->present & SF_OPT_WSCALE) && (offer & SF_OPT_WSCALE)) {
-		tcb->flags |= SF_TCB_WS_OK;
+	if (both & SF_OPT_WSCALE) {
+		flags |= SF_TCB_WS_OK;
 		tcb->snd_wscale = (uint8_t)tcp_min32(o->wscale, TCP_WSCALE_MAX); /* RFC 7323 2.3 */
 		tcb->rcv_wscale = ctx->cfg.rcv_wscale;
 	} else {
@@ -177,14 +172,15 @@ static inline void tcp_syn_options(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, c
 		tcb->rcv_wscale = 0;
 	}
 	/* RFC 7323 3.2: timestamps only when the SYN offered them and we do */
-	if ((o->present & SF_OPT_TS) && (offer & SF_OPT_TS)) {
-		tcb->flags |= SF_TCB_TS_OK;
+	if (both & SF_OPT_TS) {
+		flags |= SF_TCB_TS_OK;
 		tcb->ts_recent = o->ts_val;
 		mss -= TCP_TS_OPT_LEN; /* RFC 6691: the MSS counts no options; ours ride in it */
 	}
 	/* RFC 2018 2: SACK-permitted only in SYNs, only when both sent it */
-	if ((o->present & SF_OPT_SACK_PERM) && (offer & SF_OPT_SACK_PERM))
-		tcb->flags |= SF_TCB_SACK_OK;
+	if (both & SF_OPT_SACK_PERM)
+		flags |= SF_TCB_SACK_OK;
+	tcb->flags = flags;
 	tcb->snd_mss = (uint16_t)mss;
 	tcp_cwnd_init(ctx, tcb);
 }
@@ -278,7 +274,15 @@ void tcp_output(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64_t now_us, str
 		bool force);
 
 /** Fill a TIME-WAIT compact state from a TCB (one home for what TIME-WAIT keeps). */
-void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw);
+static inline void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw)
+{
+	tw->snd_nxt = tcb->snd_max; /* after our FIN */
+	tw->rcv_nxt = tcb->rcv_nxt; /* after the peer's FIN */
+	tw->ts_recent = tcb->ts_recent;
+	tw->rcv_wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
+	tw->ts_ok = (tcb->flags & SF_TCB_TS_OK) ? 1 : 0;
+	tw->flags = 0;
+}
 
 /** The TIME-WAIT decision, for both the TCB and the compact form. */
 enum sf_tcp_tw_verdict tcp_tw_decide(struct sf_tcp_ctx *ctx, struct sf_tw_state *tw, uint32_t ts_offset,

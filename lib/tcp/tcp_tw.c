@@ -15,16 +15,6 @@
 
 #include "tcp_priv.h"
 
-void tcp_tw_fill(const struct sf_tcp_ctx *ctx, const struct sf_tcb *tcb, struct sf_tw_state *tw)
-{
-	tw->snd_nxt = tcb->snd_max; /* after our FIN */
-	tw->rcv_nxt = tcb->rcv_nxt; /* after the peer's FIN */
-	tw->ts_recent = tcb->ts_recent;
-	tw->rcv_wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
-	tw->ts_ok = (tcb->flags & SF_TCB_TS_OK) ? 1 : 0;
-	tw->flags = 0;
-}
-
 /** The ACK TIME-WAIT sends: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
 static void tcp_tw_ack(const struct sf_tw_state *tw, uint32_t ts_offset, uint64_t now_us, struct sf_tcp_out *out)
 {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Impaired links for integration tests: impair_relay (loss, duplication, reordering, delay,
 corruption) between synfin's tap and the Linux kernel, in namespaces of the test's own. It stands
-in for netem, which this kernel lacks (shared/PLATFORM.md, "Impairment").
+in for netem, which this kernel lacks (docs/PLATFORM.md, "Impairment").
 
     synfin (net_tap) --tap--> [ns relay: tap + veth-r, impair_relay] <-veth-> [ns peer: veth-p]
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * impair_relay: a user-space stand-in for netem, which this kernel lacks (shared/PLATFORM.md,
+ * impair_relay: a user-space stand-in for netem, which this kernel lacks (docs/PLATFORM.md,
  * "Impairment"). It bridges two interfaces with AF_PACKET sockets, forwarding every frame from
  * A to B and from B to A, and on the way applies per direction, from a seeded PRNG so that a run
  * is reproducible for a given sequence of frames:

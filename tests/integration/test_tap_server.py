@@ -25,7 +25,7 @@ def test(binary):
 
         cap = ns.popen(["tshark", "-i", tap, "-w", "/tmp/sf-srv-%d.pcapng" % os.getpid(), "-a", "duration:600"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        # tshark needs a moment before it captures (PLATFORM.md)
+        # tshark needs a moment before it captures (docs/PLATFORM.md)
         deadline = time.monotonic() + 15
         line = ""
         while "Capturing on" not in line and time.monotonic() < deadline:

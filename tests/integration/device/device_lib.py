@@ -12,6 +12,7 @@ only. Everything is torn down on the way out, processes killed by PID."""
 
 import contextlib
 import os
+import re
 import sys
 import time
 
@@ -50,7 +51,7 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
     """synfin with two taps whose kernel sides route between each other in a fresh namespace.
     Yields (synfin, netns, client-side tap, server-side tap). With in_namespace the synfin process
     itself runs in the namespace (the taps are born there: link state and link events are read
-    right, PLATFORM.md), else it runs here and the taps are moved."""
+    right, docs/PLATFORM.md), else it runs here and the taps are moved."""
     uid = f"{tag}{os.getpid() % 100000}"
     ns = h.Netns(f"sf-dev{uid}")
     ctap, stap = f"sfc{uid}"[:15], f"sfs{uid}"[:15]
@@ -76,21 +77,26 @@ def router_pair(binary, tag, lcores="0", in_namespace=False):
         h.end_with_output(sf, ns)
 
 
+PORT_PAIR_CMD = os.path.join(h.HERE, "..", "..", "config", "port-pair.cmd")
+
+
 def configure_pair(sf, msl_ms=1000):
-    """Port 0 the client port behind its gateways, port 1 the server port with a listener per family."""
-    sf.cmd(f"port 0 address {CLIENT_PORT_IP}/24")
+    """config/port-pair.cmd (port 0 the client port behind its gateway, port 1 the server port with
+    its listener), then IPv6 beside it and the MSL asked for."""
+    out = sf.cmd(f"load {PORT_PAIR_CMD}")
+    h.check("failed" not in out and "role client" in out and "role server" in out and "gateway 198.18.1.1" in out,
+            "config/port-pair.cmd loaded: port 0 the client port behind 198.18.1.1, port 1 the server port")
     sf.cmd(f"port 0 address {CLIENT_PORT_IP6}/64")
-    h.check("role client" in sf.cmd("port 0 role client"), "port 0 is the client port")
-    h.check("gateway" in sf.cmd(f"port 0 gateway {ROUTER_CLIENT_IP}"), f"port 0 reaches the server via {ROUTER_CLIENT_IP}")
-    h.check("gateway" in sf.cmd(f"port 0 gateway {ROUTER_CLIENT_IP6}"), f"and via {ROUTER_CLIENT_IP6} for IPv6")
-    sf.cmd(f"port 1 address {SERVER_IP}/24")
+    h.check("gateway" in sf.cmd(f"port 0 gateway {ROUTER_CLIENT_IP6}"), f"port 0 reaches IPv6 via {ROUTER_CLIENT_IP6}")
     sf.cmd(f"port 1 address {SERVER_IP6}/64")
-    h.check("role server" in sf.cmd("port 1 role server"), "port 1 is the server port")
     sf.cmd(f"set tcp msl {msl_ms}")
-    sf.cmd(f"response http {BODY}")
-    sf.cmd("close client")
-    sf.cmd(f"listen {SERVER_IP} 80")
     sf.cmd(f"listen {SERVER_IP6} 80")
+
+
+def difference(sf):
+    """The report's port-pair line: (attempted - accepted, served - completed)."""
+    m = re.search(r"difference: attempted - accepted (-?\d+) .*served - completed (-?\d+)", sf.cmd("show stats"))
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 last_drain_s = 0.0  # how long the last run_client() waited after the opening time for nothing open

@@ -14,10 +14,16 @@
  *
  *   rss_steer [--conns N]
  *
- * Pass: every connection completes, both workers carry clients and servers, and no segment
- * reaches a worker that does not own its connection (tcp_no_conn + tcp_no_listener = 0, the
- * wrong-lcore count). Then the same without the RETA (sources split in slices, as on memif):
- * replies land on the other worker and the wrong-lcore count must rise, so the check can fail.
+ * The wire also keeps, per connection, the worker that owns it on each port: on the client port
+ * the one whose queue sent the SYN, on the server port the one whose queue received it. A
+ * connection any of whose frames is sent or received by another worker's queue on either port is
+ * counted once: the wrong-lcore count, in connections, seen by the NIC rather than by synfin.
+ *
+ * Pass: every connection completes, both workers carry clients and servers, every connection is
+ * tracked and none is on a wrong lcore (and no segment met a worker without its connection:
+ * tcp_no_conn + tcp_no_listener = 0). Then the same without the RETA (sources split in slices,
+ * as on memif): replies land on the other worker and the wrong-lcore count must rise, so the
+ * check can fail.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +33,7 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -93,8 +100,79 @@ static unsigned int nic_queue(struct rte_mbuf *m)
 	return reta[rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, sf_rss_sym_key) % RETA_SIZE];
 }
 
+/* ---- the owner of each connection, as the wire sees it ---- */
+
+#define MAX_TRACKED (1u << 17)
+
+struct conn_key { /* from the client's side */
+	uint32_t cli_ip, srv_ip;
+	uint16_t cli_port, srv_port;
+};
+
+struct conn_owner {
+	uint8_t cli_q, srv_q; /**< the worker owning it on the client port, on the server port */
+	bool wrong;           /**< counted in wrong_conns already */
+};
+
+static struct rte_hash *owners_h;
+static struct conn_owner owners[MAX_TRACKED];
+static uint64_t tracked_conns, wrong_conns, untracked_frames;
+
+/* A frame from the client port's tx queue @p q to the server port's rx queue @p r (@p to_server),
+ * or from the server port's tx queue @p q to the client port's rx queue @p r. */
+static void track(const struct rte_mbuf *m, bool to_server, unsigned int q, unsigned int r)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+	const struct rte_tcp_hdr *th;
+	struct conn_key k;
+	struct conn_owner *o;
+	unsigned int cli_q = to_server ? q : r, srv_q = to_server ? r : q;
+	int pos;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN + 40 || f[12] != 0x08 || f[13] != 0x00 || ip->next_proto_id != IPPROTO_TCP)
+		return;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+	memset(&k, 0, sizeof(k));
+	k.cli_ip = to_server ? ip->src_addr : ip->dst_addr;
+	k.srv_ip = to_server ? ip->dst_addr : ip->src_addr;
+	k.cli_port = to_server ? th->src_port : th->dst_port;
+	k.srv_port = to_server ? th->dst_port : th->src_port;
+	if (to_server && (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		/* A SYN: the connection (or a new one on a reused tuple) is owned from here. */
+		pos = rte_hash_add_key(owners_h, &k);
+		if (pos < 0) {
+			untracked_frames++;
+			return;
+		}
+		o = &owners[pos];
+		if (o->cli_q == 0 && o->srv_q == 0 && !o->wrong)
+			tracked_conns++;
+		o->cli_q = (uint8_t)(cli_q + 1);
+		o->srv_q = (uint8_t)(srv_q + 1);
+		return;
+	}
+	pos = rte_hash_lookup(owners_h, &k);
+	if (pos < 0) {
+		untracked_frames++;
+		return;
+	}
+	o = &owners[pos];
+	if (!o->wrong && (o->cli_q != cli_q + 1 || o->srv_q != srv_q + 1)) {
+		o->wrong = true;
+		wrong_conns++;
+	}
+}
+
+static void track_reset(void)
+{
+	rte_hash_reset(owners_h);
+	memset(owners, 0, sizeof(owners));
+	tracked_conns = wrong_conns = untracked_frames = 0;
+}
+
 /* Everything the sender's queues hold goes to the receiver's queue the NIC picks. */
-static void nic_wire(struct nic_port *from, struct nic_port *to, struct rte_ring *flat)
+static void nic_wire(struct nic_port *from, struct nic_port *to, struct rte_ring *flat, bool to_server)
 {
 	struct rte_mbuf *m[32];
 
@@ -102,14 +180,19 @@ static void nic_wire(struct nic_port *from, struct nic_port *to, struct rte_ring
 		sf_rig_wire(from->tx[q], flat); /* one segment per frame, as a NIC's DMA would deliver it */
 		unsigned int n = rte_ring_dequeue_burst(flat, (void **)m, 32, NULL);
 
-		for (unsigned int i = 0; i < n; i++)
-			if (rte_ring_enqueue(to->rx[nic_queue(m[i])], m[i]) != 0)
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int r = nic_queue(m[i]);
+
+			track(m[i], to_server, q, r);
+			if (rte_ring_enqueue(to->rx[r], m[i]) != 0)
 				rte_pktmbuf_free(m[i]);
+		}
 	}
 }
 
 struct result {
-	uint64_t attempted, completed, failed, open, wrong;
+	uint64_t attempted, completed, failed, open, wrong_segments;
+	uint64_t tracked, wrong_conns, untracked;
 	uint64_t per_worker_completed[NQ], per_worker_accepted[NQ];
 };
 
@@ -119,6 +202,8 @@ static void run(struct sf_lcore **lc, struct nic_port *cp, struct nic_port *sp, 
 {
 	uint64_t end = rte_rdtsc() + 20 * rte_get_tsc_hz();
 	uint64_t base_wrong = 0, base_acc[NQ];
+
+	track_reset();
 
 	for (unsigned int w = 0; w < NQ; w++) {
 		memset(&lc[w]->client.stats, 0, sizeof(lc[w]->client.stats));
@@ -135,8 +220,8 @@ static void run(struct sf_lcore **lc, struct nic_port *cp, struct nic_port *sp, 
 			sf_lcore_poll(lc[w]);
 			busy |= lc[w]->client.opening || lc[w]->client.stats.open != 0;
 		}
-		nic_wire(cp, sp, flat);
-		nic_wire(sp, cp, flat);
+		nic_wire(cp, sp, flat, true);
+		nic_wire(sp, cp, flat, false);
 		if (!busy || rte_rdtsc() > end)
 			break;
 	}
@@ -149,11 +234,14 @@ static void run(struct sf_lcore **lc, struct nic_port *cp, struct nic_port *sp, 
 		for (unsigned int f = 0; f < SF_CLIENT_FAIL__COUNT; f++)
 			r->failed += c->failed[f];
 		r->open += c->open;
-		r->wrong += lc[w]->stats.tcp_no_conn + lc[w]->stats.tcp_no_listener;
+		r->wrong_segments += lc[w]->stats.tcp_no_conn + lc[w]->stats.tcp_no_listener;
 		r->per_worker_completed[w] = c->completed;
 		r->per_worker_accepted[w] = lc[w]->tcp.stats.opened_passive - base_acc[w];
 	}
-	r->wrong -= base_wrong;
+	r->wrong_segments -= base_wrong;
+	r->tracked = tracked_conns;
+	r->wrong_conns = wrong_conns;
+	r->untracked = untracked_frames;
 }
 
 int main(int argc, char **argv)
@@ -180,7 +268,11 @@ int main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("rss_steer", 32768, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	ls = rte_zmalloc("ls", sizeof(*ls), RTE_CACHE_LINE_SIZE);
 	flat = rte_ring_create("rss_flat", 64, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (mp == NULL || ls == NULL || flat == NULL || nic_port_create(&cp, &ports[0], "rss_cli", mp, CLI_IP4) != 0 ||
+	struct rte_hash_parameters hp = {.name = "rss_owners", .entries = MAX_TRACKED, .key_len = sizeof(struct conn_key),
+					 .socket_id = (int)rte_socket_id()};
+
+	owners_h = rte_hash_create(&hp);
+	if (owners_h == NULL || mp == NULL || ls == NULL || flat == NULL || nic_port_create(&cp, &ports[0], "rss_cli", mp, CLI_IP4) != 0 ||
 	    nic_port_create(&sp, &ports[1], "rss_srv", mp, SRV_IP4) != 0) {
 		fprintf(stderr, "set-up failed\n");
 		return 1;
@@ -243,15 +335,22 @@ int main(int argc, char **argv)
 	}
 	run(lc, &cp, &sp, flat, conns / NQ, &r);
 	printf("steered: attempted %" PRIu64 " completed %" PRIu64 " failed %" PRIu64 " open %" PRIu64
-	       " wrong-lcore %" PRIu64 "; per worker completed %" PRIu64 "/%" PRIu64 " accepted %" PRIu64 "/%" PRIu64 "\n",
-	       r.attempted, r.completed, r.failed, r.open, r.wrong, r.per_worker_completed[0], r.per_worker_completed[1],
-	       r.per_worker_accepted[0], r.per_worker_accepted[1]);
+	       "; connections tracked by the wire %" PRIu64 ", on a wrong lcore %" PRIu64 " (frames of no tracked "
+	       "connection %" PRIu64 "); segments without their connection %" PRIu64 "; per worker completed %" PRIu64
+	       "/%" PRIu64 " accepted %" PRIu64 "/%" PRIu64 "\n",
+	       r.attempted, r.completed, r.failed, r.open, r.tracked, r.wrong_conns, r.untracked, r.wrong_segments,
+	       r.per_worker_completed[0], r.per_worker_completed[1], r.per_worker_accepted[0], r.per_worker_accepted[1]);
 	if (r.attempted < conns / NQ * NQ || r.completed != r.attempted || r.failed != 0 || r.open != 0) {
 		printf("FAIL: not every steered connection completed\n");
 		fail = 1;
 	}
-	if (r.wrong != 0) {
-		printf("FAIL: %" PRIu64 " segments reached a worker that does not own their connection\n", r.wrong);
+	if (r.tracked != r.attempted || r.untracked != 0) {
+		printf("FAIL: the wire tracked %" PRIu64 " connections of %" PRIu64 " attempted\n", r.tracked, r.attempted);
+		fail = 1;
+	}
+	if (r.wrong_conns != 0 || r.wrong_segments != 0) {
+		printf("FAIL: %" PRIu64 " connections on a wrong lcore, %" PRIu64 " segments reached a worker without "
+		       "their connection\n", r.wrong_conns, r.wrong_segments);
 		fail = 1;
 	}
 	for (unsigned int w = 0; w < NQ; w++)
@@ -267,9 +366,10 @@ int main(int argc, char **argv)
 		if (sf_lcore_client_setup(lc[w], &ccfg, w, NQ, sizes.tcbs) != 0 || sf_portalloc_steering(lc[w]->client.alloc))
 			return 1;
 	run(lc, &cp, &sp, flat, 200, &r);
-	printf("unsteered control: attempted %" PRIu64 " completed %" PRIu64 " failed %" PRIu64 " wrong-lcore %" PRIu64 "\n",
-	       r.attempted, r.completed, r.failed, r.wrong);
-	if (r.wrong == 0 || r.failed == 0) {
+	printf("unsteered control: attempted %" PRIu64 " completed %" PRIu64 " failed %" PRIu64
+	       "; connections on a wrong lcore %" PRIu64 " of %" PRIu64 " tracked; segments without their connection %" PRIu64
+	       "\n", r.attempted, r.completed, r.failed, r.wrong_conns, r.tracked, r.wrong_segments);
+	if (r.wrong_conns == 0 || r.wrong_segments == 0 || r.failed == 0) {
 		printf("FAIL: without steering the wrong-lcore count stayed 0: the check cannot see a mis-steer\n");
 		fail = 1;
 	}
@@ -281,6 +381,7 @@ int main(int argc, char **argv)
 	sf_response_free(&ccfg.request);
 	sf_listeners_clear(ls);
 	rte_free(ls);
+	rte_hash_free(owners_h);
 	printf(fail ? "FAIL\n" : "PASS\n");
 	return fail;
 }

@@ -73,6 +73,9 @@ def test(binary):
         h.check(s.get("rst", 0) > 0 and s.get("syn_timeout", 0) > 0 and
                 s["rst"] + s["syn_timeout"] == s["failed"] == s["attempted"],
                 f"each failed with its reason: rst {s.get('rst')} (port 81), syn_timeout {s.get('syn_timeout')} (port 82)")
+        diff = d.difference(sf)
+        h.check(diff is not None and diff[0] == s["attempted"] and diff[1] == 0,
+                f"the report's port-pair difference counts them: attempted - accepted, served - completed {diff}")
         rules = ns.run(["nft", "list", "table", "inet", "sf_fw"]).stdout
         dropped = int(re.search(r"counter packets (\d+) bytes \d+ comment \"dropped\"", rules).group(1))
         h.check(dropped >= s["syn_timeout"], f"the firewall dropped {dropped} packets")

@@ -39,6 +39,8 @@ def test(binary):
         h.check(accepted == s["attempted"] and served == s["completed"],
                 f"the server port accepted {accepted} and answered {served}: every connection the client "
                 f"completed crossed the device")
+        diff = d.difference(sf)
+        h.check(diff == (0, 0), f"the report's port-pair difference: attempted - accepted, served - completed {diff}")
         info = sf.cmd("show port info 0")
         h.check(re.search(rf"Neighbour: {re.escape(d.ROUTER_CLIENT_IP)} at {d.ROUTER_CLIENT_MAC}", info),
                 f"the gateway resolved by ARP to the router's MAC {d.ROUTER_CLIENT_MAC}")

@@ -133,14 +133,16 @@ def test(binary):
                      "response http 64", "close rst", "listen :: 80", "response none",
                      "client 198.18.0.100-198.18.0.109 198.18.0.2,198.18.0.3 80-81", "set client rate 1234",
                      "set client concurrency 77", "set client request raw 10 20", "set client sport 2000-3000",
-                     "set client close server", "set stop grace 1500"):
+                     "set client close server", "set stop grace 1500", "port 0 gateway 198.18.0.254",
+                     "port 0 gateway 2001:2::fe 02:00:00:00:00:fe", "port 0 role both"):
             out = sf.cmd(line)
             h.check("Bad arguments" not in out and "Command not found" not in out and "refused" not in out,
                     f"`{line}` applied")
         shown = sf.cmd("show config")
         for want in ("set tcp msl 1500", "set tcp mss 1400", "set tcp delack 20", "set tcp options ts off",
                      "listen 198.18.0.1 8080-8089", "listen :: 80", "response raw 300",
-                     "client 198.18.0.100-198.18.0.109 198.18.0.2,198.18.0.3 80-81", "set client sport 2000-3000"):
+                     "client 198.18.0.100-198.18.0.109 198.18.0.2,198.18.0.3 80-81", "set client sport 2000-3000",
+                     "port 0 role both", "port 0 gateway 198.18.0.254\n", "port 0 gateway 2001:2::fe 02:00:00:00:00:fe"):
             h.check(want in shown, f"show config has `{want}`")
         saved = os.path.join(tmp, "saved.cmd")
         h.check("saved" in sf.cmd(f"save config {saved}"), "save config wrote the file")
@@ -189,6 +191,14 @@ def test(binary):
         h.check(f"{bad}:2: the command above failed; the rest of the file is not run" in out,
                 "a command file stops at its first failing line, saying where")
         h.check("set client rate 5\n" in sf.cmd("show config"), "the lines before it applied, none after")
+        # A command that parses but refuses its value fails its line the same way, naming its grammar.
+        with open(bad, "w") as f:
+            f.write("set tcp msl 500\nset tcp msl 0\nset tcp msl 700\n")
+        out = sf.cmd(f"load {bad}")
+        h.check("MSL in 1..600000 ms; expected: set tcp msl <ms>" in out,
+                f"a refused value is one line with the grammar ({out.strip()!r})")
+        h.check(f"{bad}:2: the command above failed; the rest of the file is not run" in out and
+                "set tcp msl 500\n" in sf.cmd("show config"), "and the file stops there, the line before applied")
         out = sf.cmd(f"load {os.path.join(tmp, 'missing.cmd')}")
         h.check("cannot open command file" in out, "load of a missing file says so")
         sf.p.sendline("quit")

@@ -6,7 +6,7 @@ dpdk-dumpcap (a secondary process) captures the server's port into a pcapng that
 SYNs in, SYN-ACKs out, HTTP requests in, responses out.
 
 dpdk-dumpcap attaches to the primary's shared memory, so the server runs on hugepages with
-its own --file-prefix (PLATFORM.md: --no-huge, --in-memory and --huge-unlink primaries cannot
+its own --file-prefix (docs/PLATFORM.md: --no-huge, --in-memory and --huge-unlink primaries cannot
 be attached to); the client needs no capture and runs with --no-huge."""
 
 import glob

@@ -6,7 +6,7 @@ the server) and a new client process connects over the same socket. The server r
 new client's connections all complete, the ones the old client abandoned end within the server's
 retry budget, and the server's table and mbufs come back to idle.
 
-The server stops polling while its peer goes away and starts again after: PLATFORM.md records
+The server stops polling while its peer goes away and starts again after: docs/PLATFORM.md records
 that librte_net_memif itself can crash the side still inside rx/tx burst when the peer
 disconnects, whatever the order, so that is the one safe way to take a link down.
 """

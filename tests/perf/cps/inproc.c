@@ -76,14 +76,14 @@ static uint64_t retrans(const struct sf_lcore *lc)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--workload a|b] [--close client|server] [--conns N] [--warmup N] "
-			"[--concurrency N]\n", prog);
+			"[--concurrency N] [--body-check on|off]\n", prog);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	char workload = 'b';
-	int close_server = 0;
+	int close_server = 0, body_check = 1;
 	unsigned long conns = 20000, warmup = 2000, concurrency = 32;
 	struct sf_tcp_config tcp_cfg;
 	struct sf_conn_sizes sizes = {.tcbs = 1u << 16, .tw4 = 1u << 20, .tw6 = 1u << 10};
@@ -108,6 +108,8 @@ int main(int argc, char **argv)
 			warmup = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--concurrency") == 0)
 			concurrency = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--body-check") == 0)
+			body_check = strcmp(argv[++i], "off") != 0;
 		else
 			usage(argv[0]);
 	}
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
 	ccfg.raw_response = 128;
 	ccfg.close_policy = close_server ? SF_CLOSE_SERVER : SF_CLOSE_CLIENT;
 	ccfg.response_timeout_ms = 10000;
+	ccfg.skip_body_check = !body_check; /* off only to measure what the check costs */
 	if (sf_client_build(&ccfg, tcp_cfg.mss) != 0) {
 		fprintf(stderr, "client request: set-up failed\n");
 		return 1;

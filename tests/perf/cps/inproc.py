@@ -34,12 +34,12 @@ def top_functions(outfile, n=12, inclusive=True):
     return rows
 
 
-def count(exe, tmp, side, wl, close, conns):
+def count(exe, tmp, side, wl, close, conns, extra=()):
     """Instructions per connection of one side's polls (callgrind toggled on inproc_<side>_poll)."""
     cg = os.path.join(tmp, f"callgrind.{side}.{wl}{close}.out")
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
            f"--toggle-collect=inproc_{side}_poll", exe, "--workload", wl, "--close", close,
-           "--conns", str(conns), "--warmup", "2000", "--concurrency", "32"]
+           "--conns", str(conns), "--warmup", "2000", "--concurrency", "32", *extra]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     m = re.search(r"server_conns_counted (\d+) .*client_failed (\d+) server_retrans (\d+)", r.stdout)
     ir = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
@@ -68,4 +68,12 @@ def measure(args, build, tmp, log):
             log(f"  {r['instr_per_conn']:.0f} instructions per connection")
             if side == "server" and close == "client":
                 out[f"instr_per_conn_{wl}"] = r["instr_per_conn"]
+    # What the client's byte-exact check of every response body costs: workload b without it.
+    log(f"inproc: client, workload b, client closes, response bodies not checked, {conns} connections under callgrind")
+    r = count(exe, tmp, "client", "b", "client", conns, extra=("--body-check", "off"))
+    with_check = out.get("client_b_client", {}).get("instr_per_conn")
+    if "error" not in r and with_check:
+        out["body_check_instr_per_conn"] = with_check - r["instr_per_conn"]
+        log(f"  {r['instr_per_conn']:.0f} instructions per connection: the body check costs "
+            f"{out['body_check_instr_per_conn']:.0f} per connection (128-byte body)")
     return out

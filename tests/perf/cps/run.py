@@ -306,6 +306,9 @@ def table(results):
             c = ip.get(f"client_{wl}_{close}", {}).get("instr_per_conn")
             lines.append(f"instructions per connection, workload {wl}, {close} closes (callgrind, inproc, "
                          f"{fmt(ip.get('conns'))} connections): server {fmt(v)}, client {fmt(c)}")
+        if ip.get("body_check_instr_per_conn") is not None:
+            lines.append(f"the client's byte-exact check of each 128-byte response body: "
+                         f"{fmt(ip['body_check_instr_per_conn'])} instructions per connection (workload b, with - without)")
     mem = results.get("memory", {})
     if mem:
         lines.append(f"memory: {fmt(mem.get('bytes_per_established'), 1)} bytes per established connection, "

@@ -72,6 +72,46 @@ static void f_syn(struct frame *f)
 		  &TCP_SPEC(.opts = LINUX_SYN_OPTS, .opts_len = sizeof(LINUX_SYN_OPTS)));
 }
 
+/*
+ * Untagged IPv4 TCP with option lists outside the predicted ones (sf_net.c, tcp_opts_predicted):
+ * valid, but the fast path declines them and the full parser's option walk takes them.
+ */
+static const uint8_t MACOS_SYN_OPTS[24] = {
+	2, 4, 0x05, 0xb4,                       /* MSS 1460 */
+	1, 3, 3, 6,                             /* NOP, window scale 6 */
+	1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, /* NOP NOP TSval TSecr 0 */
+	4, 2,                                   /* SACK permitted */
+	0, 0,                                   /* EOL, padding */
+};
+static const uint8_t TS_SACK_OPTS[24] = {
+	1, 1, 8, 10, 0, 0, 0x12, 0x34, 0x89, 0xab, 0xcd, 0xef, /* NOP NOP timestamps */
+	1, 1, 5, 10, 0, 0, 0x10, 0, 0, 0, 0x20, 0,          /* NOP NOP SACK, one block */
+};
+static const uint8_t MSS_ONLY_OPTS[4] = { 2, 4, 0x05, 0xb4 };
+
+static void f_syn_macos(struct frame *f)
+{
+	build_tcp(f, false, false, &TCP_SPEC(.opts = MACOS_SYN_OPTS, .opts_len = sizeof(MACOS_SYN_OPTS)));
+}
+
+static void f_ack_ts_sack(struct frame *f)
+{
+	build_tcp(f, false, false,
+		  &TCP_SPEC(.flags = SF_TCP_ACK, .ack = 1, .opts = TS_SACK_OPTS, .opts_len = sizeof(TS_SACK_OPTS)));
+}
+
+static void f_syn_mss_only(struct frame *f)
+{
+	build_tcp(f, false, false, &TCP_SPEC(.opts = MSS_ONLY_OPTS, .opts_len = sizeof(MSS_ONLY_OPTS)));
+}
+
+static const struct valid_frame LONG_WAY_FRAMES[] = {
+	{ "syn_macos", f_syn_macos },
+	{ "ack_ts_sack", f_ack_ts_sack },
+	{ "syn_mss_only", f_syn_mss_only },
+};
+#define NLONG (sizeof(LONG_WAY_FRAMES) / sizeof(LONG_WAY_FRAMES[0]))
+
 static const struct valid_frame FAST_FRAMES[] = {
 	{ "ack", f_ack },
 	{ "ack_padded", f_ack_padded },
@@ -211,16 +251,50 @@ static void valid_frames_agree(void **state)
 	}
 }
 
+/* Valid frames of the fast shape with other option lists: declined, and classified the long way. */
+static void other_option_lists_take_the_full_parser(void **state)
+{
+	static struct frame f;
+	struct out o;
+
+	(void)state;
+	for (size_t i = 0; i < NLONG; i++) {
+		LONG_WAY_FRAMES[i].build(&f);
+		for (size_t h = 0; h < NHWS; h++) {
+			if (sf_net_classify_fast(f.b, f.len, HWS[h], &o.pkt, &o.seg, &o.key))
+				fail_msg("%s taken by the fast path", LONG_WAY_FRAMES[i].name);
+			assert_int_equal(check_frame(f.b, f.len, HWS[h]), SF_DROP_NONE);
+		}
+	}
+	f_ack_ts_sack(&f);
+	assert_int_equal(sf_net_classify(f.b, f.len, NULL, &o.pkt, &o.seg, &o.key), SF_DROP_NONE);
+	assert_int_equal(o.seg.opts.present, SF_OPT_TS | SF_OPT_SACK);
+	assert_int_equal(o.seg.opts.sack_blocks, 1);
+	f_syn_macos(&f);
+	assert_int_equal(sf_net_classify(f.b, f.len, NULL, &o.pkt, &o.seg, &o.key), SF_DROP_NONE);
+	assert_int_equal(o.seg.opts.present, SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_TS | SF_OPT_SACK_PERM);
+	assert_int_equal(o.seg.opts.wscale, 6);
+	assert_int_equal(o.seg.opts.ts_val, 0x12345678);
+}
+
+/* Fast-shaped frames and the valid frames of every kind, one list for the loops below. */
+static void build_any(size_t i, struct frame *f)
+{
+	if (i < NFAST)
+		FAST_FRAMES[i].build(f);
+	else if (i < NFAST + NLONG)
+		LONG_WAY_FRAMES[i - NFAST].build(f);
+	else
+		VALID_FRAMES[i - NFAST - NLONG].build(f);
+}
+
 static void every_truncation_agrees(void **state)
 {
 	static struct frame f;
 
 	(void)state;
-	for (size_t i = 0; i < NFAST + VALID_FRAMES_N; i++) {
-		if (i < NFAST)
-			FAST_FRAMES[i].build(&f);
-		else
-			VALID_FRAMES[i - NFAST].build(&f);
+	for (size_t i = 0; i < NFAST + NLONG + VALID_FRAMES_N; i++) {
+		build_any(i, &f);
 		for (uint32_t cut = 0; cut <= f.len; cut++)
 			check_all_hw(f.b, cut);
 	}
@@ -240,8 +314,8 @@ static void every_header_byte_mutation_agrees(void **state)
 
 	(void)state;
 	fast_taken = 0;
-	for (size_t i = 0; i < NFAST; i++) {
-		FAST_FRAMES[i].build(&f);
+	for (size_t i = 0; i < NFAST + NLONG; i++) {
+		build_any(i, &f);
 		uint32_t end = f.l4 + ((f.b[f.l4 + 12] >> 4) * 4u);
 
 		for (uint32_t at = 12; at < end; at++) {
@@ -441,6 +515,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fast_frames_take_the_fast_path),
 		cmocka_unit_test(valid_frames_agree),
+		cmocka_unit_test(other_option_lists_take_the_full_parser),
 		cmocka_unit_test(every_truncation_agrees),
 		cmocka_unit_test(every_header_byte_mutation_agrees),
 		cmocka_unit_test(random_flips_agree),
