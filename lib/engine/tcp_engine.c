@@ -90,20 +90,6 @@ static inline const struct sf_response *app_stream(const struct sf_lcore *lc, co
 }
 
 
-static inline void seg_to_wr(const struct sf_tcp_out_seg *s, struct sf_tcp_wr *w)
-{
-	w->seq = s->seq;
-	w->ack = s->ack;
-	w->wnd = s->wnd;
-	w->flags = s->flags;
-	w->opts = s->opts;
-	w->mss = s->mss;
-	w->wscale = s->wscale;
-	w->ts_val = s->ts_val;
-	w->ts_ecr = s->ts_ecr;
-	w->payload_len = s->data_len;
-}
-
 /*
  * An mbuf holding @p len bytes of the connection's stream at @p off, by reference into the
  * listener's prebuilt response, and the bytes' one's-complement sum in *@p sum. A segment that
@@ -215,26 +201,31 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 {
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		const struct sf_tcp_out_seg *s = &out->seg[i];
+		const struct sf_tcp_wr *w = &s->wr;
+		struct sf_tcp_wr cut; /* the header of a segment whose body was cut short */
 		struct rte_mbuf *body = NULL;
-		struct sf_tcp_wr w;
 		uint32_t psum = 0;
 
-		seg_to_wr(s, &w);
-		if (s->data_len) {
+		if (w->payload_len) {
 			const struct sf_response *stream = a != NULL ? app_stream(lc, a) : NULL;
 
-			body = stream != NULL && stream->len ? body_attach(lc, stream, s->data_off, s->data_len, &psum)
-							     : NULL;
+			body = stream != NULL && stream->len
+				       ? body_attach(lc, stream, s->data_off, w->payload_len, &psum)
+				       : NULL;
 			if (unlikely(body == NULL)) {
 				lc->stats.tcp_tx_nombuf++;
 				continue;
 			}
-			w.payload_len = body->data_len;
+			if (unlikely(body->data_len != w->payload_len)) {
+				cut = *w;
+				cut.payload_len = body->data_len;
+				w = &cut;
+			}
 		}
 		if (rx != NULL) {
 			const struct sf_pkt *pkt = &x->pkt;
-			unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, &w);
-			uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, &w, psum, csum);
+			unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, w);
+			uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, w, psum, csum);
 
 			rx->data_len = (uint16_t)hdr_len;
 			rx->pkt_len = hdr_len;
@@ -246,7 +237,7 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 			sf_lcore_tx(lc, pi, rx);
 			rx = NULL;
 		} else if (likely(a != NULL)) {
-			tx_build(lc, pi, idx, a, &w, body, psum);
+			tx_build(lc, pi, idx, a, w, body, psum);
 		} else {
 			break; /* no connection (and no body), no peer MAC to build a frame for */
 		}
@@ -262,13 +253,12 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
 				uint32_t idx, const struct conn_app *a, const struct sf_tcp_out *out)
 {
-	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
-		struct sf_tcp_wr w;
-		uint32_t hdr_len;
+	const struct sf_tcp_wr *w = &out->seg[0].wr;
 
-		seg_to_wr(&out->seg[0], &w);
-		hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), &x->pkt, &w, 0,
-					   tx_csum_setup(lc->ports[pi], rx, pkt_family(&x->pkt), x->pkt.l3_off, &w));
+	if (likely(rx != NULL && out->nseg == 1 && w->payload_len == 0)) {
+		uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), &x->pkt, w, 0,
+						    tx_csum_setup(lc->ports[pi], rx, pkt_family(&x->pkt), x->pkt.l3_off, w));
+
 		rx->data_len = (uint16_t)hdr_len;
 		rx->pkt_len = hdr_len;
 		sf_lcore_tx(lc, pi, rx);
@@ -278,11 +268,8 @@ static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbu
 		sf_lcore_rx_done(lc, rx);
 		return;
 	}
-	if (rx == NULL && a != NULL && out->nseg == 1 && out->seg[0].data_len == 0) {
-		struct sf_tcp_wr w;
-
-		seg_to_wr(&out->seg[0], &w);
-		tx_build(lc, pi, idx, a, &w, NULL, 0);
+	if (rx == NULL && a != NULL && out->nseg == 1 && w->payload_len == 0) {
+		tx_build(lc, pi, idx, a, w, NULL, 0);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);

@@ -149,23 +149,23 @@ static void tcp_cookie_syn_ack(struct sf_tcp_ctx *ctx, const struct sf_flow_key 
 		    ? (uint8_t)tcp_min32(seg->opts.wscale, TCP_WSCALE_MAX) : SF_SYNCOOKIE_NO_WSCALE;
 	in.sack_ok = (seg->opts.present & SF_OPT_SACK_PERM) && (offer & SF_OPT_SACK_PERM);
 	s = tcp_out_push(out);
-	s->flags = SF_TCP_SYN | SF_TCP_ACK;
-	s->seq = sf_syncookie_make(&ctx->cookies, key, seg->seq, &in, now_us, &enc);
-	s->ack = seg->seq + 1;
-	s->wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff); /* RFC 7323 2.2: unscaled in a SYN */
-	s->opts = offer & SF_OPT_MSS;
-	s->mss = ctx->cfg.mss;
+	s->wr.flags = SF_TCP_SYN | SF_TCP_ACK;
+	s->wr.seq = sf_syncookie_make(&ctx->cookies, key, seg->seq, &in, now_us, &enc);
+	s->wr.ack = seg->seq + 1;
+	s->wr.wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff); /* RFC 7323 2.2: unscaled in a SYN */
+	s->wr.opts = offer & SF_OPT_MSS;
+	s->wr.mss = ctx->cfg.mss;
 	if (enc.wscale != SF_SYNCOOKIE_NO_WSCALE) {
-		s->opts |= SF_OPT_WSCALE;
-		s->wscale = ctx->cfg.rcv_wscale;
+		s->wr.opts |= SF_OPT_WSCALE;
+		s->wr.wscale = ctx->cfg.rcv_wscale;
 	}
 	if (enc.sack_ok)
-		s->opts |= SF_OPT_SACK_PERM;
+		s->wr.opts |= SF_OPT_SACK_PERM;
 	if ((seg->opts.present & SF_OPT_TS) && (offer & SF_OPT_TS)) {
 		/* the ACK will carry TSopt again: that is how the TCB learns timestamps are on */
-		s->opts |= SF_OPT_TS;
-		s->ts_val = tcp_ms(now_us) + sf_tcp_ts_offset(&ctx->secret, key);
-		s->ts_ecr = seg->opts.ts_val;
+		s->wr.opts |= SF_OPT_TS;
+		s->wr.ts_val = tcp_ms(now_us) + sf_tcp_ts_offset(&ctx->secret, key);
+		s->wr.ts_ecr = seg->opts.ts_val;
 	}
 	ctx->stats.cookies_sent++;
 	ctx->cookie_last_us = now_us;
