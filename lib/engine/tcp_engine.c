@@ -615,7 +615,7 @@ void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pk
 
 	/* The TCP path inline in the loop: one call per burst, not one per segment. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (likely(tcp && sf_rx_frame_is_tcp(&x[i])))
+		if (likely(tcp && x[i].tcp))
 			tcp_handle(lc, pi, pkts[i], &x[i]);
 		else
 			sf_rx_dispatch(lc, pi, pkts[i], &x[i]);
