@@ -182,6 +182,7 @@ static void tcp_cookie_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const st
 	tcp_tcb_init(ctx, tcb, iss, ts ? sf_tcp_ts_offset(&ctx->secret, key) : 0);
 	tcb->snd_nxt = tcb->snd_max = iss + 1; /* the SYN-ACK went out, statelessly */
 	tcb->rcv_nxt = seg->seq;               /* the peer's ISN + 1 */
+	tcb->snd_wl1 = seg->seq - 1;           /* the IRS, as for a SYN (see SYN-RECEIVED's ACK) */
 	if (co->wscale != SF_SYNCOOKIE_NO_WSCALE) {
 		tcb->flags |= SF_TCB_WS_OK;
 		tcb->snd_wscale = co->wscale;
@@ -538,8 +539,9 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
 			return;
 		}
+		/* SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK: the ACK step below does
+		 * it, as SND.WL1 holds the IRS (every way into SYN-RECEIVED sets it) */
 		tcp_established(ctx, tcb, out);
-		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, seg->ack);
 	}
 	if (sf_seq_gt(seg->ack, tcb->snd_max)) {
 		/* RFC 9293 3.10.7.4: acknowledges something not yet sent: ACK, drop (RFC 5961 5.2) */
