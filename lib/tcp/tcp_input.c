@@ -377,6 +377,11 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		if (!fin_acked) {
 			tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 			tcp_cwnd_on_ack(tcb, acked);
+		} else if (SF_TCPF(tcb->state) & (SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))) {
+			/* and in CLOSING or LAST-ACK the TCB ends with this ACK (TIME-WAIT keeps no
+			 * window): no window update either. FIN-WAIT-1 goes on to FIN-WAIT-2, where
+			 * RFC 5961 5.2 still checks ACKs against MAX.SND.WND. */
+			return true;
 		}
 	}
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
