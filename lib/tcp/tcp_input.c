@@ -343,6 +343,21 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
 }
 
 /**
+ * Does this segment, which acknowledges our FIN, end the TCB (TIME-WAIT keeps no send window)?
+ * In CLOSING and LAST-ACK it does; in FIN-WAIT-1 when it also carries the peer's FIN alone and in
+ * order (FIN-WAIT-2, then TIME-WAIT at once). Otherwise FIN-WAIT-2 follows, where RFC 5961 5.2
+ * still checks ACKs against MAX.SND.WND: the window is kept up to date.
+ */
+static inline bool tcp_fin_ack_ends(const struct sf_tcb *tcb, const struct sf_tcp_seg *seg)
+{
+	uint32_t st = SF_TCPF(tcb->state);
+
+	return (st & (SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))) ||
+	       ((st & SF_TCPF(SF_TCP_FIN_WAIT_1)) && (seg->flags & SF_TCP_FIN) && seg->payload_len == 0 &&
+		seg->seq == tcb->rcv_nxt);
+}
+
+/**
  * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Sets out->restart, "restart the
  * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
  * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
@@ -377,11 +392,8 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		if (!fin_acked) {
 			tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 			tcp_cwnd_on_ack(tcb, acked);
-		} else if (SF_TCPF(tcb->state) & (SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))) {
-			/* and in CLOSING or LAST-ACK the TCB ends with this ACK (TIME-WAIT keeps no
-			 * window): no window update either. FIN-WAIT-1 goes on to FIN-WAIT-2, where
-			 * RFC 5961 5.2 still checks ACKs against MAX.SND.WND. */
-			return true;
+		} else if (tcp_fin_ack_ends(tcb, seg)) {
+			return true; /* no window update either */
 		}
 	}
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
