@@ -87,6 +87,7 @@ static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_
 	if (unlikely(m->nb_segs != 1)) {
 		lc->stats.multiseg++;
 		x->why = SF_DROP__COUNT; /* dropped, but for no reason of the classifier's: counted above */
+		x->tcp = false;
 		return;
 	}
 	if (unlikely(hw_csum)) {
@@ -97,7 +98,8 @@ static inline void rx_classify(struct sf_lcore *lc, struct rte_mbuf *m, bool hw_
 	}
 	x->why = sf_net_classify(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, hw_csum ? &hw : NULL, &x->pkt,
 				 &x->seg, &x->key);
-	if (likely(sf_rx_frame_is_tcp(x))) {
+	x->tcp = sf_rx_frame_is_tcp(x);
+	if (likely(x->tcp)) {
 		x->hash = sf_conn_hash_crc(&x->key);
 		if (lc->conn != NULL)
 			sf_conn_prefetch(lc->conn, x->hash);

@@ -151,6 +151,7 @@ struct sf_rx_frame {
 	struct sf_flow_key key;
 	uint32_t hash;       /**< TCP: sf_conn_hash_crc(&key) */
 	enum sf_drop_reason why;
+	bool tcp;            /**< sf_rx_frame_is_tcp(), worked out once by the first pass */
 };
 
 /** Is the classified frame a TCP segment, for the TCP path? */

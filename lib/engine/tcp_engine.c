@@ -90,20 +90,6 @@ static inline const struct sf_response *app_stream(const struct sf_lcore *lc, co
 }
 
 
-static inline void seg_to_wr(const struct sf_tcp_out_seg *s, struct sf_tcp_wr *w)
-{
-	w->seq = s->seq;
-	w->ack = s->ack;
-	w->wnd = s->wnd;
-	w->flags = s->flags;
-	w->opts = s->opts;
-	w->mss = s->mss;
-	w->wscale = s->wscale;
-	w->ts_val = s->ts_val;
-	w->ts_ecr = s->ts_ecr;
-	w->payload_len = s->data_len;
-}
-
 /*
  * An mbuf holding @p len bytes of the connection's stream at @p off, by reference into the
  * listener's prebuilt response, and the bytes' one's-complement sum in *@p sum. A segment that
@@ -204,6 +190,46 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 }
 
 /*
+ * The body of segment @p s: its stream bytes, attached by reference, their sum in *@p psum.
+ * body_attach() may cut it short (two responses in one segment): the header follows the body.
+ * NULL when there is no stream or no mbuf (counted): the segment is not sent.
+ */
+static inline struct rte_mbuf *seg_body(struct sf_lcore *lc, const struct conn_app *a, struct sf_tcp_out_seg *s,
+					uint32_t *psum)
+{
+	const struct sf_response *stream = a != NULL ? app_stream(lc, a) : NULL;
+	struct rte_mbuf *body = stream != NULL && stream->len
+					? body_attach(lc, stream, s->data_off, s->wr.payload_len, psum)
+					: NULL;
+
+	if (unlikely(body == NULL)) {
+		lc->stats.tcp_tx_nombuf++;
+		return NULL;
+	}
+	s->wr.payload_len = body->data_len;
+	return body;
+}
+
+/* Segment @p w written over the frame @p rx it answers (a single segment, classify takes no
+ * other), @p body (NULL: none) chained after the header. */
+static inline void tx_reply(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
+			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+{
+	const struct sf_pkt *pkt = &x->pkt;
+	unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, w);
+	uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, w, psum, csum);
+
+	rx->data_len = (uint16_t)hdr_len;
+	rx->pkt_len = hdr_len;
+	if (body != NULL) {
+		rx->next = body;
+		rx->nb_segs = 2;
+		rx->pkt_len += body->data_len;
+	}
+	sf_lcore_tx(lc, pi, rx);
+}
+
+/*
  * Send what a round decided: segment 0 in the received mbuf @p rx when there is one (it is
  * consumed either way), the others in fresh mbufs built from the key of connection @p idx.
  * @p a is the connection's engine words; NULL for an answer that belongs to no connection (RST,
@@ -211,42 +237,20 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
  */
 static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
 					    const struct sf_rx_frame *x, uint32_t idx, const struct conn_app *a,
-					    const struct sf_tcp_out *out)
+					    struct sf_tcp_out *out)
 {
 	for (unsigned int i = 0; i < out->nseg; i++) {
-		const struct sf_tcp_out_seg *s = &out->seg[i];
+		struct sf_tcp_out_seg *s = &out->seg[i];
 		struct rte_mbuf *body = NULL;
-		struct sf_tcp_wr w;
 		uint32_t psum = 0;
 
-		seg_to_wr(s, &w);
-		if (s->data_len) {
-			const struct sf_response *stream = a != NULL ? app_stream(lc, a) : NULL;
-
-			body = stream != NULL && stream->len ? body_attach(lc, stream, s->data_off, s->data_len, &psum)
-							     : NULL;
-			if (unlikely(body == NULL)) {
-				lc->stats.tcp_tx_nombuf++;
-				continue;
-			}
-			w.payload_len = body->data_len;
-		}
+		if (s->wr.payload_len != 0 && (body = seg_body(lc, a, s, &psum)) == NULL)
+			continue;
 		if (rx != NULL) {
-			const struct sf_pkt *pkt = &x->pkt;
-			unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, &w);
-			uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, &w, psum, csum);
-
-			rx->data_len = (uint16_t)hdr_len;
-			rx->pkt_len = hdr_len;
-			if (body != NULL) {
-				rx->next = body;
-				rx->nb_segs = 2;
-				rx->pkt_len += body->data_len;
-			}
-			sf_lcore_tx(lc, pi, rx);
+			tx_reply(lc, pi, rx, x, &s->wr, body, psum);
 			rx = NULL;
 		} else if (likely(a != NULL)) {
-			tx_build(lc, pi, idx, a, &w, body, psum);
+			tx_build(lc, pi, idx, a, &s->wr, body, psum);
 		} else {
 			break; /* no connection (and no body), no peer MAC to build a frame for */
 		}
@@ -255,34 +259,37 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 		sf_lcore_rx_done(lc, rx);
 }
 
-/* tcp_transmit_all(), with the usual answers inline: one header-only segment (SYN-ACK, pure
- * ACK, FIN, RST) over the frame it answers, which is a single segment (classify takes no other)
- * and keeps its length fields; nothing to send, and the frame is freed; or one header-only
- * segment of a connection built from scratch (the client's SYN). */
-static inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-				uint32_t idx, const struct conn_app *a, const struct sf_tcp_out *out)
+/* tcp_transmit_all(), with the usual answers inline: one segment over the frame it answers
+ * (SYN-ACK, ACK, FIN, RST, or a request or response with its body); nothing to send, and the
+ * frame is freed; or one header-only segment of a connection built from scratch (the client's
+ * SYN). */
+static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx,
+					     const struct sf_rx_frame *x, uint32_t idx, const struct conn_app *a,
+					     struct sf_tcp_out *out)
 {
-	if (likely(rx != NULL && out->nseg == 1 && out->seg[0].data_len == 0)) {
-		struct sf_tcp_wr w;
-		uint32_t hdr_len;
+	struct sf_tcp_out_seg *s = &out->seg[0];
 
-		seg_to_wr(&out->seg[0], &w);
-		hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), &x->pkt, &w, 0,
-					   tx_csum_setup(lc->ports[pi], rx, pkt_family(&x->pkt), x->pkt.l3_off, &w));
-		rx->data_len = (uint16_t)hdr_len;
-		rx->pkt_len = hdr_len;
-		sf_lcore_tx(lc, pi, rx);
+	if (likely(rx != NULL && out->nseg == 1)) {
+		struct rte_mbuf *body;
+		uint32_t psum;
+
+		if (likely(s->wr.payload_len == 0)) {
+			tx_reply(lc, pi, rx, x, &s->wr, NULL, 0);
+			return;
+		}
+		body = seg_body(lc, a, s, &psum);
+		if (likely(body != NULL))
+			tx_reply(lc, pi, rx, x, &s->wr, body, psum);
+		else
+			sf_lcore_rx_done(lc, rx);
 		return;
 	}
 	if (rx != NULL && out->nseg == 0) {
 		sf_lcore_rx_done(lc, rx);
 		return;
 	}
-	if (rx == NULL && a != NULL && out->nseg == 1 && out->seg[0].data_len == 0) {
-		struct sf_tcp_wr w;
-
-		seg_to_wr(&out->seg[0], &w);
-		tx_build(lc, pi, idx, a, &w, NULL, 0);
+	if (rx == NULL && a != NULL && out->nseg == 1 && s->wr.payload_len == 0) {
+		tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
@@ -607,7 +614,7 @@ void sf_rx_burst_dispatch(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf **pk
 
 	/* The TCP path inline in the loop: one call per burst, not one per segment. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (likely(tcp && sf_rx_frame_is_tcp(&x[i])))
+		if (likely(tcp && x[i].tcp))
 			tcp_handle(lc, pi, pkts[i], &x[i]);
 		else
 			sf_rx_dispatch(lc, pi, pkts[i], &x[i]);

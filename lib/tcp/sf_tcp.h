@@ -24,7 +24,7 @@
  *
  * Sequence space of what we send: ISS is our SYN, then the application's stream (offset 0 is
  * ISS + 1), then our FIN. The TCB tracks offsets only; the engine attaches the bytes
- * [data_off, data_off + data_len) of the connection's response by reference.
+ * [data_off, data_off + wr.payload_len) of the connection's response by reference.
  */
 
 #include <stdbool.h>
@@ -320,18 +320,16 @@ void sf_tcp_stats_visit(const struct sf_tcp_stats *s,
 /** At most this many segments per round; out.more says the window allows more. */
 #define SF_TCP_OUT_SEGS 16
 
-/** One segment to send, host order. The engine writes it in place or into a fresh mbuf. */
+/**
+ * One segment to send, host order. Its header is lib/net's writer input as it is (struct
+ * sf_tcp_wr), so the engine hands @c wr to sf_net_tcp_reply()/sf_net_tcp_build() without a copy;
+ * lib/tcp fills every field but the ones its options leave unused (zero).
+ */
 struct sf_tcp_out_seg {
-	uint32_t seq, ack;
+	/** seq, ack, window field (already scaled), SF_TCP_* flags, options (SF_OPT_*) and their
+	 *  values, and payload_len: the payload bytes, from the connection's stream at data_off. */
+	struct sf_tcp_wr wr;
 	uint32_t data_off;  /**< stream offset of the first payload byte */
-	uint16_t data_len;  /**< payload bytes, from the connection's stream at data_off */
-	uint16_t wnd;       /**< window field, already scaled for the wire */
-	uint16_t mss;       /**< MSS option value (when opts has SF_OPT_MSS) */
-	uint8_t flags;      /**< SF_TCP_* */
-	uint8_t opts;       /**< options to write: SF_OPT_MSS|WSCALE|SACK_PERM|TS */
-	uint8_t wscale;     /**< window scale option value (when opts has SF_OPT_WSCALE) */
-	uint8_t pad[3];
-	uint32_t ts_val, ts_ecr; /**< timestamp option (when opts has SF_OPT_TS) */
 };
 
 /** What to do with the TCB's timer after this round. */

@@ -115,9 +115,9 @@ void tcp_emit_rst(struct sf_tcp_ctx *ctx, struct sf_tcp_out *out, uint32_t seq, 
 
 	if (s == NULL)
 		return;
-	s->flags = (uint8_t)(SF_TCP_RST | (flags & SF_TCP_ACK));
-	s->seq = seq;
-	s->ack = (flags & SF_TCP_ACK) ? ack : 0;
+	s->wr.flags = (uint8_t)(SF_TCP_RST | (flags & SF_TCP_ACK));
+	s->wr.seq = seq;
+	s->wr.ack = (flags & SF_TCP_ACK) ? ack : 0;
 	ctx->stats.rst_tx[why]++;
 }
 

@@ -149,23 +149,23 @@ static void tcp_cookie_syn_ack(struct sf_tcp_ctx *ctx, const struct sf_flow_key 
 		    ? (uint8_t)tcp_min32(seg->opts.wscale, TCP_WSCALE_MAX) : SF_SYNCOOKIE_NO_WSCALE;
 	in.sack_ok = (seg->opts.present & SF_OPT_SACK_PERM) && (offer & SF_OPT_SACK_PERM);
 	s = tcp_out_push(out);
-	s->flags = SF_TCP_SYN | SF_TCP_ACK;
-	s->seq = sf_syncookie_make(&ctx->cookies, key, seg->seq, &in, now_us, &enc);
-	s->ack = seg->seq + 1;
-	s->wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff); /* RFC 7323 2.2: unscaled in a SYN */
-	s->opts = offer & SF_OPT_MSS;
-	s->mss = ctx->cfg.mss;
+	s->wr.flags = SF_TCP_SYN | SF_TCP_ACK;
+	s->wr.seq = sf_syncookie_make(&ctx->cookies, key, seg->seq, &in, now_us, &enc);
+	s->wr.ack = seg->seq + 1;
+	s->wr.wnd = (uint16_t)tcp_min32(ctx->cfg.rcv_wnd, 0xffff); /* RFC 7323 2.2: unscaled in a SYN */
+	s->wr.opts = offer & SF_OPT_MSS;
+	s->wr.mss = ctx->cfg.mss;
 	if (enc.wscale != SF_SYNCOOKIE_NO_WSCALE) {
-		s->opts |= SF_OPT_WSCALE;
-		s->wscale = ctx->cfg.rcv_wscale;
+		s->wr.opts |= SF_OPT_WSCALE;
+		s->wr.wscale = ctx->cfg.rcv_wscale;
 	}
 	if (enc.sack_ok)
-		s->opts |= SF_OPT_SACK_PERM;
+		s->wr.opts |= SF_OPT_SACK_PERM;
 	if ((seg->opts.present & SF_OPT_TS) && (offer & SF_OPT_TS)) {
 		/* the ACK will carry TSopt again: that is how the TCB learns timestamps are on */
-		s->opts |= SF_OPT_TS;
-		s->ts_val = tcp_ms(now_us) + sf_tcp_ts_offset(&ctx->secret, key);
-		s->ts_ecr = seg->opts.ts_val;
+		s->wr.opts |= SF_OPT_TS;
+		s->wr.ts_val = tcp_ms(now_us) + sf_tcp_ts_offset(&ctx->secret, key);
+		s->wr.ts_ecr = seg->opts.ts_val;
 	}
 	ctx->stats.cookies_sent++;
 	ctx->cookie_last_us = now_us;
@@ -182,6 +182,7 @@ static void tcp_cookie_open(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const st
 	tcp_tcb_init(ctx, tcb, iss, ts ? sf_tcp_ts_offset(&ctx->secret, key) : 0);
 	tcb->snd_nxt = tcb->snd_max = iss + 1; /* the SYN-ACK went out, statelessly */
 	tcb->rcv_nxt = seg->seq;               /* the peer's ISN + 1 */
+	tcb->snd_wl1 = seg->seq - 1;           /* the IRS, as for a SYN (see SYN-RECEIVED's ACK) */
 	if (co->wscale != SF_SYNCOOKIE_NO_WSCALE) {
 		tcb->flags |= SF_TCB_WS_OK;
 		tcb->snd_wscale = co->wscale;
@@ -342,6 +343,21 @@ static inline void tcp_cwnd_on_ack(struct sf_tcb *tcb, uint32_t acked)
 }
 
 /**
+ * Does this segment, which acknowledges our FIN, end the TCB (TIME-WAIT keeps no send window)?
+ * In CLOSING and LAST-ACK it does; in FIN-WAIT-1 when it also carries the peer's FIN alone and in
+ * order (FIN-WAIT-2, then TIME-WAIT at once). Otherwise FIN-WAIT-2 follows, where RFC 5961 5.2
+ * still checks ACKs against MAX.SND.WND: the window is kept up to date.
+ */
+static inline bool tcp_fin_ack_ends(const struct sf_tcb *tcb, const struct sf_tcp_seg *seg)
+{
+	uint32_t st = SF_TCPF(tcb->state);
+
+	return (st & (SF_TCPF(SF_TCP_CLOSING) | SF_TCPF(SF_TCP_LAST_ACK))) ||
+	       ((st & SF_TCPF(SF_TCP_FIN_WAIT_1)) && (seg->flags & SF_TCP_FIN) && seg->payload_len == 0 &&
+		seg->seq == tcb->rcv_nxt);
+}
+
+/**
  * An acceptable ACK (SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT). Sets out->restart, "restart the
  * RTO", whenever SND.UNA advances. RFC 6298 5.3 restarts it while data is outstanding; when all is
  * acknowledged, 5.2 stops it and 5.1 starts it afresh for whatever the round's output sends, so
@@ -376,6 +392,8 @@ static bool tcp_ack(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const struct sf_
 		if (!fin_acked) {
 			tcp_rtt_on_ack(ctx, tcb, seg, now_us);
 			tcp_cwnd_on_ack(tcb, acked);
+		} else if (tcp_fin_ack_ends(tcb, seg)) {
+			return true; /* no window update either */
 		}
 	}
 	/* RFC 9293 3.10.7.4: update the window from the newest segment (WL1, WL2 order it) */
@@ -538,8 +556,9 @@ static void tcp_input_sync(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, const str
 			tcp_emit_rst(ctx, out, seg->ack, 0, 0, SF_TCP_RST_TX_BAD_ACK); /* <SEQ=SEG.ACK><CTL=RST> */
 			return;
 		}
+		/* SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK: the ACK step below does
+		 * it, as SND.WL1 holds the IRS (every way into SYN-RECEIVED sets it) */
 		tcp_established(ctx, tcb, out);
-		tcp_window_set(tcb, (uint32_t)seg->wnd << tcb->snd_wscale, seg->seq, seg->ack);
 	}
 	if (sf_seq_gt(seg->ack, tcb->snd_max)) {
 		/* RFC 9293 3.10.7.4: acknowledges something not yet sent: ACK, drop (RFC 5961 5.2) */

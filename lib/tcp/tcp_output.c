@@ -17,9 +17,9 @@ static inline void tcp_seg_ts(const struct sf_tcb *tcb, struct sf_tcp_out_seg *s
 {
 	if (tcb->flags & SF_TCB_TS_OK) {
 		/* RFC 7323 3.2: every segment carries TSopt once negotiated; TSecr echoes TS.Recent */
-		s->opts |= SF_OPT_TS;
-		s->ts_val = tcp_tsval(tcb, now_us);
-		s->ts_ecr = tcb->ts_recent;
+		s->wr.opts |= SF_OPT_TS;
+		s->wr.ts_val = tcp_tsval(tcb, now_us);
+		s->wr.ts_ecr = tcb->ts_recent;
 	}
 }
 
@@ -31,11 +31,11 @@ static struct sf_tcp_out_seg *tcp_seg_ack(struct sf_tcp_ctx *ctx, struct sf_tcb 
 
 	if (s == NULL)
 		return NULL;
-	s->flags = SF_TCP_ACK;
-	s->seq = seq;
-	s->ack = tcb->rcv_nxt;
+	s->wr.flags = SF_TCP_ACK;
+	s->wr.seq = seq;
+	s->wr.ack = tcb->rcv_nxt;
 	/* RFC 7323 2.3: our window field is shifted right by our scale once negotiated */
-	s->wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
+	s->wr.wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
 	tcp_seg_ts(tcb, s, now_us);
 	return s;
 }
@@ -49,24 +49,24 @@ static bool tcp_emit_syn(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct sf_t
 
 	if (s == NULL)
 		return false;
-	s->seq = tcb->iss;
+	s->wr.seq = tcb->iss;
 	/* RFC 7323 2.2: the window of a SYN segment is never scaled (the unscaled field) */
-	s->wnd = ctx->wnd_field[0];
-	s->mss = ctx->cfg.mss;
-	s->wscale = ctx->cfg.rcv_wscale;
+	s->wr.wnd = ctx->wnd_field[0];
+	s->wr.mss = ctx->cfg.mss;
+	s->wr.wscale = ctx->cfg.rcv_wscale;
 	if (tcb->state == SF_TCP_SYN_SENT) {
 		/* RFC 9293 3.10.1: <SEQ=ISS><CTL=SYN> with every option we offer */
-		s->flags = SF_TCP_SYN;
-		s->opts = offer & (SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_SACK_PERM | SF_OPT_TS);
-		if (s->opts & SF_OPT_TS) {
-			s->ts_val = now_ms + tcb->ts_offset;
-			s->ts_ecr = 0; /* RFC 7323 3.2: TSecr is zero when ACK is off */
+		s->wr.flags = SF_TCP_SYN;
+		s->wr.opts = offer & (SF_OPT_MSS | SF_OPT_WSCALE | SF_OPT_SACK_PERM | SF_OPT_TS);
+		if (s->wr.opts & SF_OPT_TS) {
+			s->wr.ts_val = now_ms + tcb->ts_offset;
+			s->wr.ts_ecr = 0; /* RFC 7323 3.2: TSecr is zero when ACK is off */
 		}
 	} else {
 		/* RFC 9293 3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; options only as answers */
-		s->flags = SF_TCP_SYN | SF_TCP_ACK;
-		s->ack = tcb->rcv_nxt;
-		s->opts = (uint8_t)((offer & SF_OPT_MSS) |
+		s->wr.flags = SF_TCP_SYN | SF_TCP_ACK;
+		s->wr.ack = tcb->rcv_nxt;
+		s->wr.opts = (uint8_t)((offer & SF_OPT_MSS) |
 				    /* RFC 7323 2.2: only in reply to a WS option */
 				    ((tcb->flags & SF_TCB_WS_OK) ? SF_OPT_WSCALE : 0) |
 				    /* RFC 2018 2: only when the SYN had it */
@@ -114,9 +114,9 @@ static bool tcp_emit_stream(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct s
 			return true;
 		last = tcp_seg_ack(ctx, tcb, out, seq, now_us);
 		last->data_off = seq - tcb->iss - 1;
-		last->data_len = (uint16_t)len;
+		last->wr.payload_len = (uint16_t)len;
 		if (len == avail)
-			last->flags |= SF_TCP_PSH;
+			last->wr.flags |= SF_TCP_PSH;
 		tcb->snd_nxt = seq + len;
 		if (sf_seq_gt(tcb->snd_nxt, tcb->snd_max)) {
 			ctx->stats.bytes_sent += tcb->snd_nxt - tcb->snd_max; /* new bytes only */
@@ -136,7 +136,7 @@ static bool tcp_emit_stream(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, struct s
 				return true;
 			last = tcp_seg_ack(ctx, tcb, out, tcb->snd_end, now_us);
 		}
-		last->flags |= SF_TCP_FIN;
+		last->wr.flags |= SF_TCP_FIN;
 		tcb->snd_nxt = tcb->snd_end + 1;
 		if (sf_seq_gt(tcb->snd_nxt, tcb->snd_max))
 			tcb->snd_max = tcb->snd_nxt;

@@ -91,14 +91,14 @@ static void tcp_persist_fired(struct sf_tcp_ctx *ctx, struct sf_tcb *tcb, uint64
 	s = tcp_out_push(out);
 	if (s == NULL)
 		return;
-	s->flags = SF_TCP_ACK;
-	s->seq = tcb->snd_una - 1;
-	s->ack = tcb->rcv_nxt;
-	s->wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
+	s->wr.flags = SF_TCP_ACK;
+	s->wr.seq = tcb->snd_una - 1;
+	s->wr.ack = tcb->rcv_nxt;
+	s->wr.wnd = ctx->wnd_field[(tcb->flags & SF_TCB_WS_OK) ? 1 : 0];
 	if (tcb->flags & SF_TCB_TS_OK) {
-		s->opts = SF_OPT_TS;
-		s->ts_val = tcp_tsval(tcb, now_us);
-		s->ts_ecr = tcb->ts_recent;
+		s->wr.opts = SF_OPT_TS;
+		s->wr.ts_val = tcp_tsval(tcb, now_us);
+		s->wr.ts_ecr = tcb->ts_recent;
 	}
 	ctx->stats.retrans[SF_TCP_RETRANS_PROBE]++;
 }

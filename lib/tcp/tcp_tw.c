@@ -22,14 +22,14 @@ static void tcp_tw_ack(const struct sf_tw_state *tw, uint32_t ts_offset, uint64_
 
 	if (s == NULL)
 		return;
-	s->flags = SF_TCP_ACK;
-	s->seq = tw->snd_nxt;
-	s->ack = tw->rcv_nxt;
-	s->wnd = tw->rcv_wnd;
+	s->wr.flags = SF_TCP_ACK;
+	s->wr.seq = tw->snd_nxt;
+	s->wr.ack = tw->rcv_nxt;
+	s->wr.wnd = tw->rcv_wnd;
 	if (tw->ts_ok) {
-		s->opts = SF_OPT_TS;
-		s->ts_val = tcp_ms(now_us) + ts_offset;
-		s->ts_ecr = tw->ts_recent;
+		s->wr.opts = SF_OPT_TS;
+		s->wr.ts_val = tcp_ms(now_us) + ts_offset;
+		s->wr.ts_ecr = tw->ts_recent;
 	}
 }
 

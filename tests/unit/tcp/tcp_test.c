@@ -110,7 +110,13 @@ static void f_collect(struct fixture *f, unsigned int *seen)
 
 	for (i = *seen; i < o->nseg; i++) {
 		assert_true(f->qtail - f->qhead < sizeof(f->q) / sizeof(f->q[0]));
-		f->q[f->qtail++ % (sizeof(f->q) / sizeof(f->q[0]))] = o->seg[i];
+		const struct sf_tcp_wr *w = &o->seg[i].wr;
+
+		f->q[f->qtail++ % (sizeof(f->q) / sizeof(f->q[0]))] = (struct sent_seg){
+			.seq = w->seq, .ack = w->ack, .data_off = o->seg[i].data_off, .data_len = w->payload_len,
+			.wnd = w->wnd, .mss = w->mss, .flags = w->flags, .opts = w->opts, .wscale = w->wscale,
+			.ts_val = w->ts_val, .ts_ecr = w->ts_ecr,
+		};
 	}
 	*seen = o->nseg;
 	f->events |= o->events;
@@ -255,16 +261,16 @@ static unsigned int qcap(void)
 	return (unsigned int)(sizeof(((struct fixture *)0)->q) / sizeof(((struct fixture *)0)->q[0]));
 }
 
-static void seg_print(const char *what, const struct sf_tcp_out_seg *s)
+static void seg_print(const char *what, const struct sent_seg *s)
 {
 	print_message("%s: flags=%02x seq=%08x ack=%08x wnd=%u data=%u+%u opts=%02x mss=%u ws=%u ts=%u/%u\n",
 		      what, s->flags, s->seq, s->ack, s->wnd, s->data_off, s->data_len, s->opts, s->mss,
 		      s->wscale, s->ts_val, s->ts_ecr);
 }
 
-void f_expect_seg_at(struct fixture *f, struct sf_tcp_out_seg want, const char *file, int line)
+void f_expect_seg_at(struct fixture *f, struct sent_seg want, const char *file, int line)
 {
-	struct sf_tcp_out_seg got;
+	struct sent_seg got;
 	bool ok;
 
 	if (f->qhead == f->qtail) {

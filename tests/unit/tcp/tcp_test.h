@@ -41,8 +41,23 @@
 
 /** An incoming segment: a template whose fields the test overrides. */
 #define SEG(...) ((struct sf_tcp_seg){ .wnd = REMOTE_WND, __VA_ARGS__ })
+/**
+ * An outgoing segment as the tests see it: struct sf_tcp_out_seg's fields in one flat struct
+ * (its header is lib/net's struct sf_tcp_wr), so expectations name them directly.
+ */
+struct sent_seg {
+	uint32_t seq, ack;
+	uint32_t data_off;
+	uint16_t data_len; /**< wr.payload_len */
+	uint16_t wnd;
+	uint16_t mss;
+	uint8_t flags;
+	uint8_t opts;
+	uint8_t wscale;
+	uint32_t ts_val, ts_ecr;
+};
 /** An expected outgoing segment: a template whose fields the test overrides. */
-#define OUT(...) ((struct sf_tcp_out_seg){ .wnd = LOCAL_WND, __VA_ARGS__ })
+#define OUT(...) ((struct sent_seg){ .wnd = LOCAL_WND, __VA_ARGS__ })
 
 /** Fixture: one connection seen from our side, plus the mini-engine around it. */
 struct fixture {
@@ -63,7 +78,7 @@ struct fixture {
 	bool timer_armed;
 	uint64_t timer_at;
 	/* what the machine sent, oldest first, not yet checked by the test */
-	struct sf_tcp_out_seg q[256];
+	struct sent_seg q[256];
 	unsigned int qhead, qtail;
 	uint16_t events;       /**< events of all rounds since the last f_events() */
 	struct sf_tcp_out out; /**< the last round */
@@ -102,7 +117,7 @@ uint64_t f_timer_in_ms(const struct fixture *f);
 /* ---- checking ---- */
 
 /** Pop the oldest sent segment and compare every field with @p want. */
-void f_expect_seg_at(struct fixture *f, struct sf_tcp_out_seg want, const char *file, int line);
+void f_expect_seg_at(struct fixture *f, struct sent_seg want, const char *file, int line);
 #define expect_seg(f, want) f_expect_seg_at((f), (want), __FILE__, __LINE__)
 /** Nothing (more) was sent. */
 void f_expect_nothing_at(struct fixture *f, const char *file, int line);

@@ -458,8 +458,8 @@ static void closed_tcb_input_gets_rst(void **state)
 
 	sf_tcp_input(&f->ctx, &f->tcb, &f->key, &SEG(.flags = ACK, .seq = 1, .ack = 99), f->now, &f->out);
 	assert_int_equal(f->out.nseg, 1);
-	assert_int_equal(f->out.seg[0].flags, RST);
-	assert_int_equal(f->out.seg[0].seq, 99);
+	assert_int_equal(f->out.seg[0].wr.flags, RST);
+	assert_int_equal(f->out.seg[0].wr.seq, 99);
 }
 
 /* RFC 9293 3.10.4: CLOSE in SYN-SENT deletes the TCB and sends nothing */

@@ -251,8 +251,8 @@ static void established_abort_sends_rst(void **state)
 	sf_tcp_out_init(&f->out);
 	sf_tcp_abort(&f->ctx, &f->tcb, f->now, &f->out);
 	assert_int_equal(f->out.nseg, 1);
-	assert_int_equal(f->out.seg[0].flags, RST);
-	assert_int_equal(f->out.seg[0].seq, L1);
+	assert_int_equal(f->out.seg[0].wr.flags, RST);
+	assert_int_equal(f->out.seg[0].wr.seq, L1);
 	assert_int_equal(f->tcb.state, SF_TCP_CLOSED);
 	assert_true(f->out.events & SF_TCP_EV_CLOSED);
 	assert_int_equal(f->ctx.stats.rst_tx[SF_TCP_RST_TX_ABORT], 1);

@@ -51,7 +51,7 @@ static int setup_time_wait_ts_compact(void **state)
 }
 
 /** The ACK TIME-WAIT sends, with timestamps (TSecr = the peer's last TSval). */
-static struct sf_tcp_out_seg tw_ack_ts(const struct fixture *f, uint32_t ecr)
+static struct sent_seg tw_ack_ts(const struct fixture *f, uint32_t ecr)
 {
 	return OUT(.flags = ACK, .seq = SND_NXT, .ack = RCV_NXT, .opts = SF_OPT_TS, .ts_val = f_tsval(f),
 		   .ts_ecr = ecr);
