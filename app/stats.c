@@ -371,9 +371,8 @@ static void print_tuple_stats(void)
 		sum.empty += st->empty;
 		sum.wraps += st->wraps;
 	}
-	printf("  tuples_handed:         %" PRIu64 "\n  tuples_in_use:         %" PRIu64
-	       "\n  tuples_all_busy:       %" PRIu64 "\n  tuples_none_ours:      %" PRIu64
-	       "\n  source_wraps:          %" PRIu64 "\n",
+	printf("  source tuples:         handed %" PRIu64 ", in use (skipped) %" PRIu64 ", all busy %" PRIu64
+	       ", none ours %" PRIu64 ", wraps %" PRIu64 "\n",
 	       sum.handed, sum.rejected, sum.busy, sum.empty, sum.wraps);
 }
 
