@@ -234,6 +234,12 @@ void sf_conn_lookup_burst(const struct sf_conn *c, const struct sf_flow_key *con
  */
 int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx);
 
+/**
+ * sf_tcb_alloc() for a @p key the caller knows is not mapped (it has just missed the lookup,
+ * e.g. a server's SYN): the table is not searched for it. Same returns, but never -EEXIST.
+ */
+int sf_tcb_alloc_unmapped(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx);
+
 /** Unmap TCB @p idx's key and return the TCB to the pool. */
 void sf_tcb_free(struct sf_conn *c, uint32_t idx);
 

@@ -55,21 +55,33 @@ static __attribute__((noinline)) int tcb_alloc_slow(struct sf_conn *c, const str
 	return 0;
 }
 
-int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx)
+/* sf_tcb_alloc()'s usual case without a call, so without saved registers: a TCB free, room in
+ * the key's primary bucket and, unless the caller knows it is not (@may_be_mapped false), no
+ * key there that could be this one. */
+static inline int tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx,
+			    bool may_be_mapped)
 {
 	uint32_t p = tbl_primary(c, hash);
 	unsigned int room = tbl_primary_room(c, p);
 	uint32_t i;
 
-	/* A SYN's usual case without a call, so without saved registers: a TCB free, no key that
-	 * could be this one, room in the key's primary bucket. */
-	if (__builtin_expect(c->tcb_free_top == 0 || room == 0 || tbl_may_hold(c, hash), 0))
+	if (__builtin_expect(c->tcb_free_top == 0 || room == 0 || (may_be_mapped && tbl_may_hold(c, hash)), 0))
 		return tcb_alloc_slow(c, key, hash, idx);
 	i = c->tcb_free[c->tcb_free_top - 1];
 	tbl_put_primary(c, p, room, tbl_sig(hash), sf_conn_tcb_value(i));
 	tcb_take(c, i, key, hash);
 	*idx = i;
 	return 0;
+}
+
+int sf_tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx)
+{
+	return tcb_alloc(c, key, hash, idx, true);
+}
+
+int sf_tcb_alloc_unmapped(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash, uint32_t *idx)
+{
+	return tcb_alloc(c, key, hash, idx, false);
 }
 
 void sf_tcb_free(struct sf_conn *c, uint32_t idx)

@@ -539,7 +539,8 @@ static __rte_always_inline struct sf_tcb *tcp_no_conn(struct sf_lcore *lc, uint1
 
 	tcb = NULL;
 	if ((seg->flags & (SF_TCP_SYN | SF_TCP_ACK | SF_TCP_RST)) != SF_TCP_RST && !syn_cookie) {
-		int rc = sf_tcb_alloc(lc->conn, key, hash, idx);
+		/* the key missed the lookup, or its TIME_WAIT entry was just removed for this SYN */
+		int rc = sf_tcb_alloc_unmapped(lc->conn, key, hash, idx);
 
 		if (rc == 0)
 			tcb = sf_tcb_ptr(lc->conn, *idx);
