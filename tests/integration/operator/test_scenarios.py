@@ -51,8 +51,11 @@ def run(srv, cli, srv_file, cli_file, kind):
     # Counters are the process's totals: this scenario's are the difference.
     d = {k: c[k] - run.last.get(k, 0) for k in ("attempted", "established", "completed", "failed", "requests",
                                                    "responses")}
+    reasons = {k: v for k, v in c.items() if k not in d and k not in ("open",)}
     run.last = c
-    print(f"{cli_file}: {d}", flush=True)
+    print(f"{cli_file}: {d}; the process's failure reasons so far: {reasons}", flush=True)
+    if "source tuples:" in out:
+        print(out[out.index("source tuples:"):].split("\n", 1)[0], flush=True)
     h.check(d["attempted"] > 0 and c["open"] == 0 and d["failed"] == 0 and d["completed"] == d["attempted"],
             f"{cli_file}: {d['completed']} of {d['attempted']} completed, none failed, none open")
     # The server's books: every connection the client opened was accepted there.
