@@ -157,6 +157,21 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
 	return pkt->kind == SF_PKT_TCP4 ? SF_AF_INET : SF_AF_INET6;
 }
 
+/* Header @p m of @p hdr_len bytes, then @p body (NULL: none) chained after it, queued on port
+ * @p pi: the one tail of every segment sent, fresh or written over the frame it answers. */
+static inline void tx_segment(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint32_t hdr_len,
+			      struct rte_mbuf *body)
+{
+	m->data_len = (uint16_t)hdr_len;
+	m->pkt_len = hdr_len;
+	if (body != NULL) {
+		m->next = body;
+		m->nb_segs = 2;
+		m->pkt_len += body->data_len;
+	}
+	sf_lcore_tx(lc, pi, m);
+}
+
 /*
  * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
  * @p body (NULL: none, else sent with it or freed) chained after the header.
@@ -179,14 +194,7 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
 	hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
 				   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
-	m->data_len = (uint16_t)hdr_len;
-	m->pkt_len = hdr_len;
-	if (body != NULL) {
-		m->next = body;
-		m->nb_segs = 2;
-		m->pkt_len += body->data_len;
-	}
-	sf_lcore_tx(lc, pi, m);
+	tx_segment(lc, pi, m, hdr_len, body);
 }
 
 /*
@@ -219,14 +227,7 @@ static inline void tx_reply(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *r
 	unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, w);
 	uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, w, psum, csum);
 
-	rx->data_len = (uint16_t)hdr_len;
-	rx->pkt_len = hdr_len;
-	if (body != NULL) {
-		rx->next = body;
-		rx->nb_segs = 2;
-		rx->pkt_len += body->data_len;
-	}
-	sf_lcore_tx(lc, pi, rx);
+	tx_segment(lc, pi, rx, hdr_len, body);
 }
 
 /*
