@@ -107,7 +107,7 @@ struct sf_conn_config {
 struct sf_conn_stats {
 	uint64_t table_full;     /**< inserts refused: table at capacity or no cuckoo path */
 	uint64_t tcb_pool_empty; /**< sf_tcb_alloc() refused: no free TCB (listener: SYN cookies) */
-	uint64_t tw_recycled;    /**< live TIME_WAIT entries dropped early because their ring was full */
+	uint64_t tw_recycled;    /**< live TIME_WAIT entries ended before 2MSL: ring full or past its soft cap */
 	uint64_t tw_expired;     /**< TIME_WAIT entries removed after 2MSL */
 	uint64_t tw_refused;     /**< TIME_WAIT entries not stored (IPv6 with tw6_capacity 0) */
 	uint64_t cuckoo_moves;   /**< entries moved to their other bucket to make room */
@@ -316,9 +316,11 @@ void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash);
 
 /**
  * Remove up to @p budget entries whose expiry is at or before tick @p now, oldest first,
- * from both rings and the table. Holes left by removed or restarted entries are skipped
- * within the same budget.
- * @return the number of entries expired (holes not counted).
+ * from both rings and the table; in a ring past its soft cap (all but min(cap / 64, 256)
+ * slots) also its oldest entries until it is back under it, due or not (counted in
+ * tw_recycled, like the entries a full ring's push ends). Holes left by removed or restarted
+ * entries are skipped within the same budget.
+ * @return the number of entries removed, expired or recycled (holes not counted).
  */
 unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget);
 

@@ -55,13 +55,26 @@ struct sf_tw6 {
 	uint8_t laddr[16], raddr[16];
 };
 
-/* A FIFO ring of fixed-size entries: the oldest at head. */
+/* A FIFO ring of fixed-size entries: the oldest at head. Past @soft_cap entries, expiry ends
+ * the oldest early, in its prefetched batches (see sf_tw_expire()). */
 struct sf_tw_ring {
 	uint8_t *mem;
 	size_t bytes;
 	uint32_t cap, head, count;
 	uint32_t esize;
+	uint32_t soft_cap;
 };
+
+/* Most ring slots kept free by early recycling: a poll's new TIME_WAIT entries (a few bursts)
+ * then find room without ending an entry each, one cold table bucket at a time. */
+#define SF_TW_HEADROOM_MAX 256u
+
+static inline uint32_t tw_soft_cap(uint32_t cap)
+{
+	uint32_t room = cap >> 6; /* small stores (tests, tiny configurations) keep every slot */
+
+	return cap - (room < SF_TW_HEADROOM_MAX ? room : SF_TW_HEADROOM_MAX);
+}
 
 struct sf_conn {
 	struct sf_conn_head h; /* first: sf_conn.h's inline functions read it */

@@ -127,9 +127,11 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->tw4.cap = cfg->tw4_capacity;
 	c->tw4.esize = sizeof(struct sf_tw4);
 	c->tw4.bytes = (size_t)c->tw4.cap * c->tw4.esize;
+	c->tw4.soft_cap = tw_soft_cap(c->tw4.cap);
 	c->tw6.cap = cfg->tw6_capacity;
 	c->tw6.esize = sizeof(struct sf_tw6);
 	c->tw6.bytes = (size_t)c->tw6.cap * c->tw6.esize;
+	c->tw6.soft_cap = tw_soft_cap(c->tw6.cap);
 	if ((c->tw4.cap != 0 && (c->tw4.mem = big_alloc(c->tw4.bytes, cfg->numa_node)) == NULL) ||
 	    (c->tw6.cap != 0 && (c->tw6.mem = big_alloc(c->tw6.bytes, cfg->numa_node)) == NULL))
 		goto fail;

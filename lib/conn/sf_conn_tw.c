@@ -4,7 +4,9 @@
  * (RFC 9293 3.10.7.4), so entries expire in the order they were stored and the ring is its
  * own expiry queue: no timer node, no links, no free list. An entry removed early (RFC 6191
  * reopen, RST) or restarted (moved to the tail) leaves a hole the head skips later. A full
- * ring recycles its oldest entry, as FreeBSD's tcp_timewait does.
+ * ring recycles its oldest entry, as FreeBSD's tcp_timewait does; expiry keeps a little room
+ * free ahead of that (the soft cap), so at rates that outrun 2MSL the recycling happens in
+ * prefetched batches instead of one cache miss per new entry.
  */
 #include "sf_conn_priv.h"
 
@@ -286,51 +288,65 @@ static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
 	return (int32_t)(tw_expires(c, v) - now) <= 0;
 }
 
-/* Hash of the entry @j places behind the head of ring @k, its bucket prefetched, when it is
- * live and due; otherwise 0, unused. */
-static uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t j, uint32_t now)
+/* Hash of the entry @j places behind @start in ring @k, its bucket prefetched, when it is live
+ * and leaves now (due, or among the first @force slots); otherwise 0, unused. */
+static uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t start, uint32_t j, uint32_t force,
+				uint32_t now)
 {
 	const struct sf_tw_ring *r = ring_of(c, k);
-	uint32_t i = r->head + j >= r->cap ? r->head + j - r->cap : r->head + j;
+	uint32_t i = start + j >= r->cap ? start + j - r->cap : start + j;
 	uint32_t v = tw_value(k, i), h;
 
-	if (tw_is_hole(c, v) || !tw_due(c, v, now))
+	if (tw_is_hole(c, v) || (j >= force && !tw_due(c, v, now)))
 		return 0;
 	h = tw_hash(c, v);
 	sf_conn_prefetch(c, h);
 	return h;
 }
 
-/* Nothing to do in ring @k at tick @now: it is empty or its oldest entry is live and still
- * young. Most calls (one a poll) stop here, before any prefetching. */
+/* Nothing to do in ring @k at tick @now: it is empty, or below its soft cap with its oldest
+ * entry live and still young. Most calls (one a poll) stop here, before any prefetching. */
 static inline bool ring_idle(const struct sf_conn *c, enum sf_conn_kind k, uint32_t now)
 {
 	const struct sf_tw_ring *r = k == SF_CONN_TW6 ? &c->tw6 : &c->tw4;
 
-	return r->count == 0 || (!tw_is_hole(c, tw_value(k, r->head)) && !tw_due(c, tw_value(k, r->head), now));
+	return r->count == 0 || (r->count <= r->soft_cap && !tw_is_hole(c, tw_value(k, r->head)) &&
+				 !tw_due(c, tw_value(k, r->head), now));
 }
 
-/* Expire from the head of ring @k; @budget counts holes skipped too. */
+/*
+ * Remove from the head of ring @k: entries due at @now, and the oldest slots past the ring's
+ * soft cap whether due or not (counted as recycled: TIME_WAIT ended early, as a full ring's
+ * push would end them, but here in a batch whose table buckets are fetched ahead). @budget
+ * counts holes skipped too.
+ */
 static __attribute__((noinline)) void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now,
-						  unsigned int *budget, unsigned int *expired)
+						  unsigned int *budget, unsigned int *expired, unsigned int *recycled)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t limit = *budget < r->count ? *budget : r->count;
+	uint32_t force = r->count > r->soft_cap ? r->count - r->soft_cap : 0;
+	uint32_t start = r->head;
 	uint32_t hashes[EXPIRE_AHEAD];
 
 	for (uint32_t j = 0; j < EXPIRE_AHEAD && j < limit; j++)
-		hashes[j] = expire_prefetch(c, k, j, now);
+		hashes[j] = expire_prefetch(c, k, start, j, force, now);
 	for (uint32_t j = 0; j < limit; j++) {
 		uint32_t v = tw_value(k, r->head);
 		uint32_t h = hashes[j % EXPIRE_AHEAD];
 
 		if (j + EXPIRE_AHEAD < limit)
-			hashes[j % EXPIRE_AHEAD] = expire_prefetch(c, k, EXPIRE_AHEAD, now);
+			hashes[j % EXPIRE_AHEAD] = expire_prefetch(c, k, start, j + EXPIRE_AHEAD, force, now);
 		if (!tw_is_hole(c, v)) {
-			if (!tw_due(c, v, now))
+			bool due = tw_due(c, v, now);
+
+			if (!due && j >= force)
 				break; /* the oldest is still young: so are all behind it */
 			tw_unmap(c, v, h);
-			(*expired)++;
+			if (due)
+				(*expired)++;
+			else
+				(*recycled)++;
 		}
 		ring_pop(c, k);
 		(*budget)--;
@@ -339,14 +355,15 @@ static __attribute__((noinline)) void ring_expire(struct sf_conn *c, enum sf_con
 
 unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget)
 {
-	unsigned int expired = 0;
+	unsigned int expired = 0, recycled = 0;
 
 	if (!ring_idle(c, SF_CONN_TW4, (uint32_t)now))
-		ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired);
+		ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired, &recycled);
 	if (!ring_idle(c, SF_CONN_TW6, (uint32_t)now))
-		ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired);
+		ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired, &recycled);
 	c->stats.tw_expired += expired;
-	return expired;
+	c->stats.tw_recycled += recycled;
+	return expired + recycled;
 }
 
 int tw_check(const struct sf_conn *c)

@@ -249,41 +249,57 @@ static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 
 /* ---- opening ---- */
 
-static void client_open(struct sf_lcore *lc)
+/* A source tuple drawn for an opening, its table bucket being fetched meanwhile. */
+struct open_tuple {
+	struct sf_flow_key key;
+	uint32_t hash;
+	uint32_t dst;
+};
+
+/*
+ * A tuple for destination @d, allocated a TCB: the drawn one in @t, or if that is still live
+ * or in TIME_WAIT (RFC 9293 3.4.1 quiet time: the table refuses a key it holds, so allocating is
+ * also the check) the next free one. @return 0 with @t and @idx set, or a failure counted.
+ */
+static int client_take_tuple(struct sf_lcore *lc, struct open_tuple *t, uint32_t *idx)
 {
 	struct sf_client_lcore *cl = &lc->client;
-	const struct sf_client_cfg *cfg = cl->cfg;
-	uint32_t d = cl->next_dst;
-	struct sf_flow_key key;
-	struct conn_app a;
-	uint32_t hash, idx;
-	struct sf_tcb *tcb;
-	int rc;
+	int rc = sf_tcb_alloc(lc->conn, &t->key, t->hash, idx);
 
-	cl->next_dst = d + 1 == cfg->nb_dst ? 0 : d + 1;
-	/*
-	 * A tuple still live or in TIME_WAIT here is skipped (RFC 9293 3.4.1 quiet time): the
-	 * table refuses a key it holds (-EEXIST), so allocating is also the check.
-	 */
-	for (int tries = 0;; tries++) {
-		rc = sf_portalloc_next(cl->alloc, d, &key, NULL);
+	if (likely(rc == 0))
+		return 0;
+	for (int tries = 0; rc == -EEXIST; tries++) {
+		if (tries == 0)
+			sf_portalloc_note_in_use(cl->alloc); /* drawn a burst ago: not the allocator's last */
+		else
+			sf_portalloc_reject(cl->alloc);
+		rc = sf_portalloc_next(cl->alloc, t->dst, &t->key, NULL);
 		if (rc != 0 || tries == 64) {
 			cl->stats.failed[SF_CLIENT_FAIL_NO_TUPLE]++;
-			return;
+			return -1;
 		}
-		hash = sf_conn_hash_crc(&key);
-		rc = sf_tcb_alloc(lc->conn, &key, hash, &idx);
-		if (rc == 0)
-			break;
-		if (rc != -EEXIST) {
-			cl->stats.failed[SF_CLIENT_FAIL_NO_TCB]++;
-			return;
-		}
-		sf_portalloc_reject(cl->alloc);
+		t->hash = sf_conn_hash_crc(&t->key);
+		rc = sf_tcb_alloc(lc->conn, &t->key, t->hash, idx);
 	}
+	if (rc != 0) {
+		cl->stats.failed[SF_CLIENT_FAIL_NO_TCB]++;
+		return -1;
+	}
+	return 0;
+}
+
+static void client_open(struct sf_lcore *lc, struct open_tuple *t)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	struct conn_app a;
+	struct sf_tcb *tcb;
+	uint32_t idx;
+
+	if (client_take_tuple(lc, t, &idx) != 0)
+		return;
 	tcb = sf_tcb_ptr(lc->conn, idx);
 	memset(&a, 0, sizeof(a));
-	sf_port_neigh_mac(lc->ports[cl->port_idx], (uint32_t)cl->neigh[d], a.peer_mac);
+	sf_port_neigh_mac(lc->ports[cl->port_idx], (uint32_t)cl->neigh[t->dst], a.peer_mac);
 	a.port_idx = cl->port_idx;
 	a.role = CONN_CLIENT;
 	app_put(tcb, &a);
@@ -292,7 +308,36 @@ static void client_open(struct sf_lcore *lc)
 	cl->conns[idx].resp_left = SF_CLIENT_HDR;
 	cl->stats.attempted++;
 	cl->stats.open++;
-	sf_engine_connect(lc, idx, tcb, &key);
+	sf_engine_connect(lc, idx, tcb, &t->key);
+}
+
+/*
+ * Open @n connections (n <= SF_BURST) in two passes: draw every tuple and prefetch its table
+ * bucket, then allocate and connect. A new tuple's bucket is a random line of a table sized for
+ * the whole TIME_WAIT store: fetched one at a time, that miss was the client's largest cost.
+ */
+static void client_open_burst(struct sf_lcore *lc, unsigned int n)
+{
+	struct sf_client_lcore *cl = &lc->client;
+	const struct sf_client_cfg *cfg = cl->cfg;
+	struct open_tuple t[SF_BURST];
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = cl->next_dst;
+
+		cl->next_dst = d + 1 == cfg->nb_dst ? 0 : d + 1;
+		if (sf_portalloc_next(cl->alloc, d, &t[k].key, NULL) != 0) {
+			cl->stats.failed[SF_CLIENT_FAIL_NO_TUPLE]++;
+			continue;
+		}
+		t[k].hash = sf_conn_hash_crc(&t[k].key);
+		t[k].dst = d;
+		sf_conn_prefetch(lc->conn, t[k].hash);
+		k++;
+	}
+	for (unsigned int i = 0; i < k; i++)
+		client_open(lc, &t[i]);
 }
 
 void sf_client_poll(struct sf_lcore *lc)
@@ -320,8 +365,8 @@ void sf_client_poll(struct sf_lcore *lc)
 	n = sf_pacer_take(&cl->pacer, now, SF_BURST);
 	if (cl->max_open != UINT64_MAX)
 		n = (unsigned int)RTE_MIN((uint64_t)n, cl->max_open > cl->stats.open ? cl->max_open - cl->stats.open : 0);
-	while (n--)
-		client_open(lc);
+	if (n != 0)
+		client_open_burst(lc, n);
 }
 
 /* ---- requests and responses ---- */

@@ -417,6 +417,11 @@ void sf_portalloc_reject(struct sf_portalloc *a)
 	s->pending = true;
 }
 
+void sf_portalloc_note_in_use(struct sf_portalloc *a)
+{
+	a->stats.rejected++;
+}
+
 uint64_t sf_portalloc_space(const struct sf_portalloc *a)
 {
 	return a->ord_end - a->ord_begin;

@@ -163,6 +163,12 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
  */
 void sf_portalloc_reject(struct sf_portalloc *a);
 
+/**
+ * A tuple handed out before the last one (the caller draws several, then checks them) is in
+ * use: count it as rejected, without starting a run (a run follows the last tuple only).
+ */
+void sf_portalloc_note_in_use(struct sf_portalloc *a);
+
 /** Number of tuples in this lcore's share of the source space, before steering. */
 uint64_t sf_portalloc_space(const struct sf_portalloc *a);
 

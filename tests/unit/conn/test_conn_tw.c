@@ -230,6 +230,44 @@ static void tcb_into_full_store_recycles_oldest(void **state)
 	assert_int_equal(sf_tw_get(f->c, ref)->rcv_nxt, 2002);
 }
 
+/* Past its soft cap (cap - cap/64 here) expiry ends the oldest entries early, in one batch,
+ * so pushes into a store that 2MSL outlasts do not each end one with a cold table miss. */
+static void expiry_keeps_headroom_by_recycling_oldest(void **state)
+{
+	enum { CAP = 1024, ROOM = CAP / 64 };
+	struct fixture *f = *state;
+	struct sf_conn *c = conn_new(16, CAP, 0, NULL);
+	struct sf_flow_key k;
+	uint32_t ref = 0;
+
+	(void)f;
+	assert_non_null(c);
+	for (uint32_t i = 0; i < CAP; i++) {
+		k = key4(1000 + i);
+		assert_int_equal(sf_tw_insert(c, &k, h(&k), &f->st, MSL2 + i, &ref), 0);
+	}
+	/* nothing is due at tick 0: the oldest ROOM entries go anyway, as recycled */
+	assert_int_equal(sf_tw_expire(c, 0, 64), ROOM);
+	assert_int_equal(sf_conn_stats(c)->tw_recycled, ROOM);
+	assert_int_equal(sf_conn_stats(c)->tw_expired, 0);
+	assert_int_equal(sf_conn_stats(c)->tw4_used, CAP - ROOM);
+	for (uint32_t i = 0; i < CAP; i++) {
+		k = key4(1000 + i);
+		assert_int_equal(sf_conn_lookup(c, &k, h(&k)) == SF_CONN_MISS, i < ROOM);
+	}
+	/* back under the soft cap: young entries stay */
+	assert_int_equal(sf_tw_expire(c, 0, 64), 0);
+	/* the next push finds room without ending anything */
+	k = key4(5000);
+	assert_int_equal(sf_tw_insert(c, &k, h(&k), &f->st, MSL2 + CAP, &ref), 0);
+	assert_int_equal(sf_conn_stats(c)->tw_recycled, ROOM);
+	/* due entries still count as expired, not recycled */
+	assert_int_equal(sf_tw_expire(c, MSL2 + ROOM, 64), 1);
+	assert_int_equal(sf_conn_stats(c)->tw_expired, 1);
+	assert_int_equal(sf_conn_check(c), 0);
+	sf_conn_free(c);
+}
+
 /* RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2MSL timeout */
 static void restart_extends_expiry_and_keeps_mapping(void **state)
 {
@@ -371,6 +409,7 @@ int main(void)
 		T(expiry_across_32_bit_tick_wrap),
 		T(full_store_recycles_oldest_and_counts),
 		T(tcb_into_full_store_recycles_oldest),
+		T(expiry_keeps_headroom_by_recycling_oldest),
 		T(restart_extends_expiry_and_keeps_mapping),
 		T(restart_in_full_ring_keeps_every_live_entry),
 		T(restart_with_wrong_hash_changes_nothing),
