@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Interleaved before/after of synfin builds (or settings) over memif: the figure a hot-path change
+reports when the machine's speed moves between minutes.
+
+  tests/perf/cps/ab.py --variant old=/path/to/old/build-perf --variant new=build-perf
+  tests/perf/cps/ab.py --variant big=build-perf \\
+        --variant small=build-perf --server-cmd small='set conn tcbs 8192 timewait 8192'
+
+Each pair runs every variant once, in turn, with run.py's memif_run() (one workload, one close
+policy, --seconds per run); the table gives each run's server CPS and both sides' load, and the
+ratio of each variant to the first within every pair, with their median.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (run.py puts tests/integration on the path)
+
+
+def pair_with_commands(server_cmds, client_cmds):
+    """run.Memif, plus commands sent to each side before memif_run() configures it."""
+    class Configured(run.Memif):
+        def __init__(self, binary, tag, tmp):
+            super().__init__(binary, tag, tmp)
+            for sf, cmds in ((self.srv, server_cmds), (self.cli, client_cmds)):
+                for c in cmds:
+                    reply = sf.cmd(c)
+                    if "expected:" in reply or "not found" in reply.lower():
+                        raise run.h.TestFailure(f"{c!r} refused: {reply.strip()}")
+    return Configured
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variant", action="append", required=True, metavar="NAME=BUILD",
+                    help="a meson build directory to run, under a name (repeat; the first is the base)")
+    ap.add_argument("--server-cmd", action="append", default=[], metavar="NAME=COMMAND",
+                    help="a command for the server of variant NAME before the run (repeat)")
+    ap.add_argument("--client-cmd", action="append", default=[], metavar="NAME=COMMAND",
+                    help="a command for the client of variant NAME before the run (repeat)")
+    ap.add_argument("--workload", choices=sorted(run.WORKLOADS), default="a")
+    ap.add_argument("--close", choices=("client", "server"), default="client")
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--concurrency", type=int, default=1000)
+    args = ap.parse_args()
+
+    def named(items):
+        out = {}
+        for it in items:
+            name, _, val = it.partition("=")
+            out.setdefault(name, []).append(val)
+        return out
+
+    variants = [(n, v[-1]) for n, v in named(args.variant).items()]
+    srv_cmds, cli_cmds = named(args.server_cmd), named(args.client_cmd)
+    res = {n: [] for n, _ in variants}
+    base_memif = run.Memif
+    try:
+        for i in range(args.pairs):
+            for name, build in variants:
+                run.Memif = pair_with_commands(srv_cmds.get(name, []), cli_cmds.get(name, []))
+                with tempfile.TemporaryDirectory(prefix="sf-ab-") as tmp:
+                    r = run.memif_run(os.path.join(build, "app", "synfin"), tmp, args.workload, args.close,
+                                      args.seconds, args.concurrency, f"ab{name[:4]}{i}")
+                res[name].append(r)
+                run.log(f"pair {i + 1} {name}: server CPS {r['server_cps']:,.0f}, load srv/cli "
+                        f"{r['server_load']:.0%}/{r['client_load']:.0%}, retrans {r['retrans']}, failed {r['failed']}")
+    finally:
+        run.Memif = base_memif
+    base = variants[0][0]
+    print(f"workload {args.workload}, {args.close} closes, {args.pairs} pair(s) of {args.seconds} s, server CPS:")
+    for name, _ in variants:
+        cps = [r["server_cps"] for r in res[name]]
+        ratios = [r["server_cps"] / b["server_cps"] for r, b in zip(res[name], res[base])]
+        print(f"  {name:12} runs {' / '.join(f'{c:,.0f}' for c in cps)}; ratio to {base} per pair "
+              f"{' / '.join(f'{x:.2f}' for x in ratios)}, median {statistics.median(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
