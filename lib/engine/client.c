@@ -257,7 +257,7 @@ struct open_tuple {
 };
 
 /*
- * A tuple for destination @d, allocated a TCB: the drawn one in @t, or if that is still live
+ * A tuple for destination @t->dst, allocated a TCB: the drawn one in @t, or if that is still live
  * or in TIME_WAIT (RFC 9293 3.4.1 quiet time: the table refuses a key it holds, so allocating is
  * also the check) the next free one. @return 0 with @t and @idx set, or a failure counted.
  */

@@ -522,19 +522,28 @@ static void reta_all_ours_turns_steering_off(void **state)
 	sf_portalloc_free(a);
 }
 
-static void every_tuple_rejected_in_a_row_reports_ebusy(void **state)
+/* An allocator over one IPv4 source address and @ports consecutive ports; its space in @sp. */
+static struct sf_portalloc *one_address(struct space *sp, unsigned int ports)
 {
-	struct space sp = v4_space;
 	struct sf_portalloc_config cfg;
 	struct sf_portalloc *a;
+
+	*sp = v4_space;
+	sp->src_count = 1;
+	sp->port_hi = (uint16_t)(sp->port_lo + ports - 1);
+	config_for(sp, &cfg);
+	a = sf_portalloc_create(&cfg);
+	assert_non_null(a);
+	return a;
+}
+
+static void every_tuple_rejected_in_a_row_reports_ebusy(void **state)
+{
+	struct space sp;
+	struct sf_portalloc *a = one_address(&sp, 4);
 	struct sf_flow_key k, first;
 
 	(void)state;
-	sp.src_count = 1;
-	sp.port_hi = (uint16_t)(sp.port_lo + 3);
-	config_for(&sp, &cfg);
-	a = sf_portalloc_create(&cfg);
-	assert_non_null(a);
 	/* start mid-round so the run wraps */
 	assert_int_equal(sf_portalloc_next(a, 0, &k, NULL), 0);
 	for (unsigned int i = 0; i < 4; i++) {
@@ -590,17 +599,11 @@ static void every_tuple_of_our_queue_rejected_reports_ebusy(void **state)
 
 static void run_of_rejections_ends_when_a_tuple_is_taken(void **state)
 {
-	struct space sp = v4_space;
-	struct sf_portalloc_config cfg;
-	struct sf_portalloc *a;
+	struct space sp;
+	struct sf_portalloc *a = one_address(&sp, 8);
 	struct sf_flow_key k;
 
 	(void)state;
-	sp.src_count = 1;
-	sp.port_hi = (uint16_t)(sp.port_lo + 7);
-	config_for(&sp, &cfg);
-	a = sf_portalloc_create(&cfg);
-	assert_non_null(a);
 	/* 7 of 8 rejected each round, the 8th taken: never "all busy", cycling order kept */
 	for (uint64_t i = 0; i < 800; i++) {
 		assert_int_equal(sf_portalloc_next(a, 0, &k, NULL), 0);
@@ -618,17 +621,11 @@ static void run_of_rejections_ends_when_a_tuple_is_taken(void **state)
  * starts no run (a run follows the last tuple only), so it never leads to a false "all busy". */
 static void tuple_in_use_noted_later_counts_without_a_run(void **state)
 {
-	struct space sp = v4_space;
-	struct sf_portalloc_config cfg;
-	struct sf_portalloc *a;
+	struct space sp;
+	struct sf_portalloc *a = one_address(&sp, 4);
 	struct sf_flow_key k;
 
 	(void)state;
-	sp.src_count = 1;
-	sp.port_hi = (uint16_t)(sp.port_lo + 3);
-	config_for(&sp, &cfg);
-	a = sf_portalloc_create(&cfg);
-	assert_non_null(a);
 	/* two rounds of the 4-tuple space, every tuple noted in use after the fact */
 	for (uint64_t i = 0; i < 8; i++) {
 		assert_int_equal(sf_portalloc_next(a, 0, &k, NULL), 0);
