@@ -289,7 +289,7 @@ struct sf_tcp_ctx {
 	uint64_t chack_window_us;
 	uint32_t chack_count;
 	uint64_t cookie_last_us;   /**< when we last sent a cookie (+1, 0: never) */
-	struct sf_tcp_secret secret;
+	struct sf_tcp_isn_key secret; /**< ISNs and timestamp offsets */
 	struct sf_syncookie_keys cookies;
 	struct sf_tcp_stats stats;
 };

@@ -5,7 +5,8 @@
 /**
  * @file
  * lib/tcp's keyed functions: SipHash-2-4 and 1-3, initial sequence numbers (RFC 6528),
- * per-connection timestamp offsets (RFC 7323) and SYN cookies (RFC 4987).
+ * per-connection timestamp offsets (RFC 7323) and SYN cookies (RFC 4987). The ISN and offset come
+ * from AES-128 of the tuple where the CPU has AES instructions, SipHash-1-3 elsewhere.
  *
  * Everything here is a pure function of a secret, a 4-tuple and a time passed in by the caller:
  * no clock reads, no allocation, no EAL. Only the *_init() functions make a system call
@@ -48,32 +49,73 @@ uint64_t sf_siphash24(const struct sf_tcp_secret *s, const void *data, size_t le
 /** SipHash-1-3 (one compression round per word, three finalization rounds), same key and input. */
 uint64_t sf_siphash13(const struct sf_tcp_secret *s, const void *data, size_t len);
 
+/* ---- ISN and timestamp offset ---- */
+
+/** AES-128's expanded key: the initial whitening key and the round keys of its 10 rounds. */
+#define SF_AES128_ROUND_KEYS 11
+struct sf_aes128_key {
+	uint8_t rk[SF_AES128_ROUND_KEYS][16] __attribute__((aligned(16)));
+};
+
+/**
+ * The ISN / timestamp-offset secret: F (below) is AES-128 of the tuple under a key derived from
+ * @c sip when the CPU has AES instructions (@c aes = 1: ~25 instructions, a full-strength block
+ * cipher), SipHash-1-3 of the tuple under @c sip otherwise (@c aes = 0: ~110). Both are keyed
+ * PRFs as RFC 6528 3 asks; which one a process uses is fixed when the key is set, so processes on
+ * one machine that set the same key agree. A zeroed or statically initialised struct is a valid
+ * SipHash-1-3 key with @c sip as its key.
+ */
+struct sf_tcp_isn_key {
+	struct sf_aes128_key aes_key; /**< when @c aes */
+	struct sf_tcp_secret sip;
+	uint8_t aes;
+};
+
+/** Draw a random key (sf_tcp_secret_init()) and pick the PRF. Once, at start-up. */
+void sf_tcp_isn_key_init(struct sf_tcp_isn_key *k);
+
+/** Set a known key: for tests and for processes that must agree on their ISNs. */
+void sf_tcp_isn_key_set(struct sf_tcp_isn_key *k, uint64_t k0, uint64_t k1);
+
+/** True when this CPU runs AES-128 in instructions (x86 AES-NI), the PRF sf_tcp_isn_key_set() picks. */
+bool sf_tcp_cpu_has_aes(void);
+
+/**
+ * AES-128 (FIPS 197) of one 16-byte block under @p k, an expanded key (sf_aes128_expand()).
+ * Only when sf_tcp_cpu_has_aes(): for tests of the ISN's F against the standard's vectors.
+ */
+void sf_aes128_encrypt(const struct sf_aes128_key *k, const uint8_t in[16], uint8_t out[16]);
+
+/** AES-128's key expansion of the 16-byte @p key into @p k. Only when sf_tcp_cpu_has_aes(). */
+void sf_aes128_expand(const uint8_t key[16], struct sf_aes128_key *k);
+
 /**
  * Initial sequence number for a connection we open or accept.
  * RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4-microsecond
- * timer; F is SipHash-1-3 of the tuple under @p s, M is @p now_us / 4 (wrapping every 4.77 hours).
+ * timer; F is the low 32 bits of the PRF of the tuple under @p k (struct sf_tcp_isn_key), M is
+ * @p now_us / 4 (wrapping every 4.77 hours).
  * Consecutive connections on one 4-tuple thus get ISNs that climb with time (RFC 9293 3.4.1),
  * while an off-path attacker cannot guess the ISN of any tuple.
  * IPv4 keys hash only the first 4 bytes of each address, so the rest of the key is ignored.
  */
-uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us);
+uint32_t sf_tcp_isn(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key, uint64_t now_us);
 
 /**
- * sf_tcp_isn() and sf_tcp_ts_offset() of one new connection from a single SipHash of the tuple
- * (the two are the low and high halves of it): the ISN is returned, the offset stored in @p ts_off.
+ * sf_tcp_isn() and sf_tcp_ts_offset() of one new connection from a single PRF of the tuple (the
+ * two are its low and high 32 bits): the ISN is returned, the offset stored in @p ts_off.
  */
-uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
+uint32_t sf_tcp_isn_ts(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key, uint64_t now_us,
 		       uint32_t *ts_off);
 
 /**
  * Per-connection timestamp offset: TSval = now_ms + offset.
  * RFC 7323 5.4 and 7.1: a random offset per connection hides the host's clock (uptime) and keeps
- * timestamps of different connections unrelated. Being a keyed hash of the 4-tuple (the high half of
- * the SipHash whose low half makes the ISN), the offset is recomputed when needed and is never stored in the TCB or in a
- * TIME_WAIT entry; the same tuple always gets the same offset, so timestamps of a reincarnation
- * keep increasing (RFC 6191).
+ * timestamps of different connections unrelated. Being a keyed PRF of the 4-tuple (bits 32-63 of
+ * the one whose low bits make the ISN), the offset is recomputed when needed and is never stored
+ * in a TIME_WAIT entry; the same tuple always gets the same offset, so timestamps of a
+ * reincarnation keep increasing (RFC 6191).
  */
-uint32_t sf_tcp_ts_offset(const struct sf_tcp_secret *s, const struct sf_flow_key *key);
+uint32_t sf_tcp_ts_offset(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key);
 
 /* ---- SYN cookies (RFC 4987 3.6) ---- */
 

@@ -78,7 +78,7 @@ int sf_tcp_ctx_init(struct sf_tcp_ctx *ctx, const struct sf_tcp_config *cfg)
 	ws = tcp_min32(cfg->rcv_wnd >> cfg->rcv_wscale, 0xffff);
 	ctx->wnd_field[1] = (uint16_t)ws;
 	ctx->wnd_bytes[1] = ws << cfg->rcv_wscale;
-	sf_tcp_secret_init(&ctx->secret);
+	sf_tcp_isn_key_init(&ctx->secret);
 	sf_syncookie_keys_init(&ctx->cookies);
 	return 0;
 }

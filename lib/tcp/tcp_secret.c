@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keyed functions of lib/tcp: SipHash-2-4 and 1-3, RFC 6528 ISNs, RFC 7323 timestamp offsets and
- * RFC 4987 SYN cookies. See sf_tcp_secret.h for the API; the SipHash core, the tuple's message
- * and the ISN PRF are inline in tcp_siphash.h, so the SYN paths hash without a call.
+ * Keyed functions of lib/tcp: SipHash-2-4 and 1-3, AES-128 with AES-NI, RFC 6528 ISNs, RFC 7323
+ * timestamp offsets and RFC 4987 SYN cookies. See sf_tcp_secret.h for the API; the SipHash core,
+ * the tuple's message and the ISN PRF's dispatch are inline in tcp_siphash.h.
  *
  * Reading list:
  *   SipHash: a fast short-input PRF (Aumasson, Bernstein, 2012)
+ *   FIPS 197  Advanced Encryption Standard (AES); Intel's AES-NI white paper (Gueron, 2010)
  *   RFC 6528  Defending against Sequence Number Attacks (ISN = M + F(tuple, key))
  *   RFC 7323  TCP Extensions for High Performance, 5.4 and 7.1 (timestamp offsets)
  *   RFC 4987  TCP SYN Flooding Attacks and Common Mitigations, 3.6 (SYN cookies)
@@ -106,25 +107,145 @@ static inline void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* ---- ISN and timestamp offset (tcp_siphash.h has the PRF) ---- */
+/* ---- ISN and timestamp offset (tcp_siphash.h has the PRF's dispatch) ---- */
 
-uint32_t sf_tcp_isn(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us)
+#if defined(__x86_64__)
+#include <wmmintrin.h>
+
+#define AES_TARGET __attribute__((target("aes,sse2")))
+
+bool sf_tcp_cpu_has_aes(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("aes");
+}
+
+/* One step of FIPS 197 5.2's key expansion: @p assist is AESKEYGENASSIST of the previous key. */
+static inline __m128i aes128_expand_step(__m128i prev, __m128i assist)
+{
+	assist = _mm_shuffle_epi32(assist, 0xff); /* RotWord(SubWord(w3)) ^ Rcon, in every lane */
+	prev = _mm_xor_si128(prev, _mm_slli_si128(prev, 4)); /* w0, w0^w1, w0^w1^w2, ... */
+	prev = _mm_xor_si128(prev, _mm_slli_si128(prev, 4));
+	prev = _mm_xor_si128(prev, _mm_slli_si128(prev, 4));
+	return _mm_xor_si128(prev, assist);
+}
+
+AES_TARGET void sf_aes128_expand(const uint8_t key[16], struct sf_aes128_key *k)
+{
+	__m128i r[SF_AES128_ROUND_KEYS];
+
+	r[0] = _mm_loadu_si128((const __m128i *)(const void *)key);
+	/* the round constant must be an immediate: one line per round */
+	r[1] = aes128_expand_step(r[0], _mm_aeskeygenassist_si128(r[0], 0x01));
+	r[2] = aes128_expand_step(r[1], _mm_aeskeygenassist_si128(r[1], 0x02));
+	r[3] = aes128_expand_step(r[2], _mm_aeskeygenassist_si128(r[2], 0x04));
+	r[4] = aes128_expand_step(r[3], _mm_aeskeygenassist_si128(r[3], 0x08));
+	r[5] = aes128_expand_step(r[4], _mm_aeskeygenassist_si128(r[4], 0x10));
+	r[6] = aes128_expand_step(r[5], _mm_aeskeygenassist_si128(r[5], 0x20));
+	r[7] = aes128_expand_step(r[6], _mm_aeskeygenassist_si128(r[6], 0x40));
+	r[8] = aes128_expand_step(r[7], _mm_aeskeygenassist_si128(r[7], 0x80));
+	r[9] = aes128_expand_step(r[8], _mm_aeskeygenassist_si128(r[8], 0x1b));
+	r[10] = aes128_expand_step(r[9], _mm_aeskeygenassist_si128(r[9], 0x36));
+	for (unsigned int i = 0; i < SF_AES128_ROUND_KEYS; i++)
+		_mm_store_si128((__m128i *)(void *)k->rk[i], r[i]);
+}
+
+static AES_TARGET inline __m128i aes128_block(const struct sf_aes128_key *k, __m128i x)
+{
+	x = _mm_xor_si128(x, _mm_load_si128((const __m128i *)(const void *)k->rk[0]));
+	for (unsigned int i = 1; i < SF_AES128_ROUND_KEYS - 1; i++)
+		x = _mm_aesenc_si128(x, _mm_load_si128((const __m128i *)(const void *)k->rk[i]));
+	return _mm_aesenclast_si128(x, _mm_load_si128((const __m128i *)(const void *)k->rk[SF_AES128_ROUND_KEYS - 1]));
+}
+
+AES_TARGET void sf_aes128_encrypt(const struct sf_aes128_key *k, const uint8_t in[16], uint8_t out[16])
+{
+	_mm_storeu_si128((__m128i *)(void *)out, aes128_block(k, _mm_loadu_si128((const __m128i *)(const void *)in)));
+}
+
+/*
+ * F of RFC 6528 3 with AES: the tuple's message (tcp_siphash.h's flow_msg(), the ISN tag first)
+ * zero-padded to whole blocks and chained as CBC-MAC: one block for IPv4, three for IPv6. Each
+ * family has one message length and the family byte sits in the first block, so no message is
+ * a prefix of another, which is what makes CBC-MAC a PRF. The low 64 bits of the last block,
+ * little-endian, are the output (as SipHash's word is).
+ */
+AES_TARGET uint64_t tcp_isn_prf_aes(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key)
+{
+	uint8_t b[FLOW_MSG_MAX + 16] __attribute__((aligned(16)));
+	size_t n = flow_msg(b, TAG_ISN, key);
+	__m128i x;
+
+	if (n == 6 + 2 * 4) {
+		b[14] = b[15] = 0;
+		x = aes128_block(&k->aes_key, _mm_load_si128((const __m128i *)(const void *)b));
+	} else {
+		memset(b + n, 0, 48 - n);
+		x = aes128_block(&k->aes_key, _mm_load_si128((const __m128i *)(const void *)b));
+		x = aes128_block(&k->aes_key, _mm_xor_si128(x, _mm_load_si128((const __m128i *)(const void *)(b + 16))));
+		x = aes128_block(&k->aes_key, _mm_xor_si128(x, _mm_load_si128((const __m128i *)(const void *)(b + 32))));
+	}
+	return (uint64_t)_mm_cvtsi128_si64(x);
+}
+#else
+bool sf_tcp_cpu_has_aes(void)
+{
+	return false;
+}
+#endif
+
+/* The AES key is derived from the SipHash key (domain tag TAG_ISN_AES_KEY), never equal to it:
+ * one secret, two primitives, no key shared between them. */
+static void isn_key_derive(struct sf_tcp_isn_key *k)
+{
+	memset(&k->aes_key, 0, sizeof(k->aes_key));
+	k->aes = 0;
+#if defined(__x86_64__)
+	if (sf_tcp_cpu_has_aes()) {
+		uint8_t m[2] = { TAG_ISN_AES_KEY, 0 }, key[16];
+		uint64_t w;
+
+		w = sf_siphash24(&k->sip, m, sizeof(m));
+		memcpy(key, &w, 8);
+		m[1] = 1;
+		w = sf_siphash24(&k->sip, m, sizeof(m));
+		memcpy(key + 8, &w, 8);
+		sf_aes128_expand(key, &k->aes_key);
+		memset(key, 0, sizeof(key));
+		k->aes = 1;
+	}
+#endif
+}
+
+void sf_tcp_isn_key_init(struct sf_tcp_isn_key *k)
+{
+	sf_tcp_secret_init(&k->sip);
+	isn_key_derive(k);
+}
+
+void sf_tcp_isn_key_set(struct sf_tcp_isn_key *k, uint64_t k0, uint64_t k1)
+{
+	sf_tcp_secret_set(&k->sip, k0, k1);
+	isn_key_derive(k);
+}
+
+uint32_t sf_tcp_isn(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key, uint64_t now_us)
 {
 	uint32_t ts_off;
 
-	return sf_tcp_isn_ts(s, key, now_us, &ts_off);
+	return sf_tcp_isn_ts(k, key, now_us, &ts_off);
 }
 
-uint32_t sf_tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
+uint32_t sf_tcp_isn_ts(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key, uint64_t now_us,
 		       uint32_t *ts_off)
 {
-	return tcp_isn_ts(s, key, now_us, ts_off);
+	return tcp_isn_ts(k, key, now_us, ts_off);
 }
 
-uint32_t sf_tcp_ts_offset(const struct sf_tcp_secret *s, const struct sf_flow_key *key)
+uint32_t sf_tcp_ts_offset(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key)
 {
 	/* RFC 7323 7.1: a per-connection random offset, here keyed by the tuple so it needs no storage. */
-	return (uint32_t)(flow_hash(s, TAG_ISN, key, ISN_C, ISN_D) >> 32);
+	return (uint32_t)(tcp_isn_prf(k, key) >> 32);
 }
 
 /* ---- SYN cookies ---- */

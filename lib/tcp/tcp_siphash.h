@@ -99,6 +99,7 @@ enum {
 	TAG_ISN = 1,
 	TAG_COOKIE_MAC = 3,
 	TAG_COOKIE_KEY = 4,
+	TAG_ISN_AES_KEY = 5,
 };
 
 /* Tag, family, ports, addresses, then room for the cookie's peer ISN, counter and data byte. */
@@ -143,25 +144,36 @@ flow_hash(const struct sf_tcp_secret *s, uint8_t tag, const struct sf_flow_key *
 /* ---- ISN and timestamp offset ---- */
 
 /*
- * The ISN / timestamp-offset PRF is SipHash-1-3, not 2-4 (cookies keep 2-4). RFC 6528 3 asks only
- * for a keyed PRF an off-path attacker cannot predict; SipHash-1-3 is a keyed PRF with a smaller
- * safety margin whose authors suggest it for hash tables, and with no attack known against it it
- * is what CPython, Rust (std HashMap) and Linux's hsiphash use. Of its output an attacker sees 32
- * bits of ISN (minus the clock) and 32 of offset per tuple, far from what cryptanalysis of even
- * reduced-round SipHash needs; the two dropped rounds cost ~50 instructions per connection.
+ * The ISN / timestamp-offset PRF without AES instructions is SipHash-1-3, not 2-4 (cookies keep
+ * 2-4). RFC 6528 3 asks only for a keyed PRF an off-path attacker cannot predict; SipHash-1-3 is
+ * a keyed PRF with a smaller safety margin whose authors suggest it for hash tables, and with no
+ * attack known against it it is what CPython, Rust (std HashMap) and Linux's hsiphash use. Of its
+ * output an attacker sees 32 bits of ISN (minus the clock) and 32 of offset per tuple, far from
+ * what cryptanalysis of even reduced-round SipHash needs.
  */
 #define ISN_C 1
 #define ISN_D 3
 
-/*
- * One SipHash of the tuple serves a new connection twice: its low half is the ISN's F, its high
- * half the timestamp offset. Halves of a PRF's output are independent of each other, so a peer
- * that sees its offset (TSval minus the clock) learns nothing of F.
- */
-static inline uint32_t tcp_isn_ts(const struct sf_tcp_secret *s, const struct sf_flow_key *key, uint64_t now_us,
+/* AES-128 of the tuple's message (tcp_secret.c; only when k->aes). */
+uint64_t tcp_isn_prf_aes(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key);
+
+/* The PRF of a tuple whose low half is the ISN's F and whose high half the timestamp offset.
+ * Halves of a PRF's output are independent of each other, so a peer that sees its offset (TSval
+ * minus the clock) learns nothing of F. */
+static inline uint64_t tcp_isn_prf(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(k->aes, 1))
+		return tcp_isn_prf_aes(k, key);
+#endif
+	return flow_hash(&k->sip, TAG_ISN, key, ISN_C, ISN_D);
+}
+
+/* One PRF of the tuple serves a new connection twice: the ISN's F and the timestamp offset. */
+static inline uint32_t tcp_isn_ts(const struct sf_tcp_isn_key *k, const struct sf_flow_key *key, uint64_t now_us,
 				  uint32_t *ts_off)
 {
-	uint64_t h = flow_hash(s, TAG_ISN, key, ISN_C, ISN_D);
+	uint64_t h = tcp_isn_prf(k, key);
 	/* RFC 6528 3: M is a timer ticking every 4 microseconds; the sum wraps mod 2^32. */
 	uint32_t m = (uint32_t)(now_us >> 2);
 

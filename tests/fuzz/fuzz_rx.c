@@ -318,7 +318,7 @@ static void fixture_build(void)
 	clock_set(T0_US);
 	if (sf_lcore_tcp_setup(g.lc, &sizes, &g.tcp_cfg, g.ls) != 0)
 		fail("lcore TCP set-up failed");
-	sf_tcp_secret_set(&g.lc->tcp.secret, 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
+	sf_tcp_isn_key_set(&g.lc->tcp.secret, 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
 	sf_syncookie_keys_set(&g.lc->tcp.cookies, 0x1716151413121110ull, 0x1f1e1d1c1b1a1918ull);
 	if (sf_lcore_client_setup(g.lc, g.ccfg, 0, 1, sizes.tcbs) != 0)
 		fail("client set-up failed");

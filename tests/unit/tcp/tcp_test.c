@@ -44,7 +44,7 @@ static void f_ctx_init(struct fixture *f, const struct sf_tcp_config *cfg)
 	}
 	assert_int_equal(sf_tcp_ctx_init(&f->ctx, cfg), 0);
 	/* fixed secrets: every run computes the same ISNs, offsets and cookies */
-	sf_tcp_secret_set(&f->ctx.secret, SECRET_K0, SECRET_K1);
+	sf_tcp_isn_key_set(&f->ctx.secret, SECRET_K0, SECRET_K1);
 	sf_syncookie_keys_set(&f->ctx.cookies, COOKIE_K0, COOKIE_K1);
 }
 

@@ -457,7 +457,7 @@ static void two_machines_deliver_everything_and_close(void **state)
 	for (s = 0; s < 2; s++) {
 		config(&cfg, (int)s);
 		assert_int_equal(sf_tcp_ctx_init(&S.ctx[s], &cfg), 0);
-		sf_tcp_secret_set(&S.ctx[s].secret, S.seed ^ s, ~S.seed);
+		sf_tcp_isn_key_set(&S.ctx[s].secret, S.seed ^ s, ~S.seed);
 		sf_syncookie_keys_set(&S.ctx[s].cookies, S.seed + 7, S.seed * 3);
 	}
 	S.c = calloc(n_conn, sizeof(*S.c));

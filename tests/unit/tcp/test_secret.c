@@ -26,6 +26,16 @@
 static const struct sf_tcp_secret KEY_A = { 0x0123456789abcdefull, 0xfedcba9876543210ull };
 static const struct sf_tcp_secret KEY_B = { 0x0123456789abcdeeull, 0xfedcba9876543210ull };
 
+/* The ISN's two PRFs under KEY_A and KEY_B: every ISN and offset property holds for both. A
+ * statically initialised key is SipHash-1-3's; the AES pair is set in main() (AES where the CPU
+ * has it). */
+struct prf_keys {
+	struct sf_tcp_isn_key a, b;
+};
+static struct prf_keys ISN_SIP = { .a = { .sip = { 0x0123456789abcdefull, 0xfedcba9876543210ull } },
+				   .b = { .sip = { 0x0123456789abcdeeull, 0xfedcba9876543210ull } } };
+static struct prf_keys ISN_AES;
+
 static struct sf_flow_key key_v4(void)
 {
 	struct sf_flow_key k;
@@ -191,27 +201,120 @@ static void siphash13_matches_cpython_vectors(void **state)
 		assert_int_equal(sf_siphash13(&zero, msg, i), siphash13_zero_key_vectors[i]);
 }
 
-/* The ISN's F is SipHash-1-3 of (tag 1, family, ports, addresses); the offset its high half. */
-static void isn_is_siphash13_of_the_tuple(void **state)
+/* The tuple's message: tag 1 (ISN), family, ports, addresses. */
+static size_t isn_message(const struct sf_flow_key *k, uint8_t m[6 + 2 * 16])
+{
+	size_t a = k->family == SF_AF_INET ? 4 : 16;
+
+	m[0] = 1;
+	m[1] = k->family;
+	memcpy(m + 2, &k->lport, 2);
+	memcpy(m + 4, &k->rport, 2);
+	memcpy(m + 6, k->laddr, a);
+	memcpy(m + 6 + a, k->raddr, a);
+	return 6 + 2 * a;
+}
+
+/* Without AES instructions the ISN's F is SipHash-1-3 of the tuple's message; the offset its high
+ * half. */
+static void isn_without_aes_is_siphash13_of_the_tuple(void **state)
 {
 	const struct sf_flow_key keys[2] = { key_v4(), key_v6() };
 	uint8_t m[6 + 2 * 16];
-	size_t i, a, n;
+	size_t i, n;
 	uint64_t h;
 	uint32_t ts_off = 0;
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
-		a = keys[i].family == SF_AF_INET ? 4 : 16;
-		m[0] = 1;
-		m[1] = keys[i].family;
-		memcpy(m + 2, &keys[i].lport, 2);
-		memcpy(m + 4, &keys[i].rport, 2);
-		memcpy(m + 6, keys[i].laddr, a);
-		memcpy(m + 6 + a, keys[i].raddr, a);
-		n = 6 + 2 * a;
+		n = isn_message(&keys[i], m);
 		h = sf_siphash13(&KEY_A, m, n);
-		assert_int_equal(sf_tcp_isn_ts(&KEY_A, &keys[i], T0, &ts_off), (uint32_t)(T0 >> 2) + (uint32_t)h);
+		assert_int_equal(sf_tcp_isn_ts(&ISN_SIP.a, &keys[i], T0, &ts_off), (uint32_t)(T0 >> 2) + (uint32_t)h);
+		assert_int_equal(ts_off, (uint32_t)(h >> 32));
+	}
+}
+
+/* FIPS 197 appendix C.1: AES-128 of 00112233..eeff under the key 000102..0f. */
+static void aes128_matches_fips197_vector(void **state)
+{
+	static const uint8_t key[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+					 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
+	static const uint8_t in[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+					0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+	static const uint8_t want[16] = { 0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+					  0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a };
+	struct sf_aes128_key rk;
+	uint8_t out[16];
+
+	(void)state;
+	if (!sf_tcp_cpu_has_aes())
+		skip();
+	sf_aes128_expand(key, &rk);
+	sf_aes128_encrypt(&rk, in, out);
+	assert_memory_equal(out, want, 16);
+}
+
+/* FIPS 197 appendix A.1: the last round key of the key expansion of 2b7e1516..4f3c. */
+static void aes128_key_expansion_matches_fips197(void **state)
+{
+	static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+					 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
+	static const uint8_t w40_43[16] = { 0xd0, 0x14, 0xf9, 0xa8, 0xc9, 0xee, 0x25, 0x89,
+					    0xe1, 0x3f, 0x0c, 0xc8, 0xb6, 0x63, 0x0c, 0xa6 };
+	struct sf_aes128_key rk;
+
+	(void)state;
+	if (!sf_tcp_cpu_has_aes())
+		skip();
+	sf_aes128_expand(key, &rk);
+	assert_memory_equal(rk.rk[0], key, 16);
+	assert_memory_equal(rk.rk[10], w40_43, 16);
+}
+
+/* A known key picks AES exactly when the CPU has it. */
+static void isn_key_set_picks_aes_when_the_cpu_has_it(void **state)
+{
+	struct sf_tcp_isn_key k;
+
+	(void)state;
+	sf_tcp_isn_key_set(&k, 1, 2);
+	assert_int_equal(k.aes, sf_tcp_cpu_has_aes());
+	assert_int_equal(k.sip.k0, 1);
+	assert_int_equal(k.sip.k1, 2);
+}
+
+/* With AES, F is AES-128 of the zero-padded message as CBC-MAC (one block for IPv4, three for
+ * IPv6) under the key SipHash-2-4 derives from the secret with tag 5; the offset is bits 32-63. */
+static void isn_with_aes_is_cbc_mac_of_the_tuple(void **state)
+{
+	const struct sf_flow_key keys[2] = { key_v4(), key_v6() };
+	struct sf_aes128_key rk;
+	uint8_t m[48], key[16], x[16];
+	uint8_t tag[2] = { 5, 0 };
+	uint64_t w, h;
+	uint32_t ts_off = 0;
+	size_t i, b, j, n;
+
+	(void)state;
+	if (!sf_tcp_cpu_has_aes())
+		skip();
+	w = sf_siphash24(&KEY_A, tag, 2);
+	memcpy(key, &w, 8);
+	tag[1] = 1;
+	w = sf_siphash24(&KEY_A, tag, 2);
+	memcpy(key + 8, &w, 8);
+	sf_aes128_expand(key, &rk);
+	for (i = 0; i < 2; i++) {
+		memset(m, 0, sizeof(m));
+		n = isn_message(&keys[i], m);
+		memset(x, 0, sizeof(x));
+		for (b = 0; b < (n + 15) / 16; b++) {
+			for (j = 0; j < 16; j++)
+				x[j] ^= m[16 * b + j];
+			sf_aes128_encrypt(&rk, x, x);
+		}
+		memcpy(&h, x, 8); /* little-endian host */
+		assert_int_equal(sf_tcp_isn_ts(&ISN_AES.a, &keys[i], T0, &ts_off), (uint32_t)(T0 >> 2) + (uint32_t)h);
 		assert_int_equal(ts_off, (uint32_t)(h >> 32));
 	}
 }
@@ -243,92 +346,92 @@ static void secret_init_draws_a_different_key_each_time(void **state)
 /* RFC 6528 3: M is a 4-microsecond timer, so the ISN of one tuple climbs by 1 every 4 us. */
 static void isn_advances_one_per_4us_for_same_tuple(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
-	uint32_t base = sf_tcp_isn(&KEY_A, &k, T0);
+	uint32_t base = sf_tcp_isn(&P->a, &k, T0);
 	uint32_t i;
 
-	(void)state;
 	for (i = 1; i <= 1000; i++)
-		assert_int_equal(sf_tcp_isn(&KEY_A, &k, T0 + 4ull * i), (uint32_t)(base + i));
+		assert_int_equal(sf_tcp_isn(&P->a, &k, T0 + 4ull * i), (uint32_t)(base + i));
 }
 
 static void isn_constant_within_one_4us_tick(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 	uint64_t t = T0 & ~3ull;
 
-	(void)state;
-	assert_int_equal(sf_tcp_isn(&KEY_A, &k, t + 3), sf_tcp_isn(&KEY_A, &k, t));
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, t + 4), sf_tcp_isn(&KEY_A, &k, t));
+	assert_int_equal(sf_tcp_isn(&P->a, &k, t + 3), sf_tcp_isn(&P->a, &k, t));
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, t + 4), sf_tcp_isn(&P->a, &k, t));
 }
 
 /* RFC 6528 3: M + F wraps mod 2^32 when M itself wraps (every 2^32 * 4 us = 4.77 h). */
 static void isn_wraps_mod_2_32_when_timer_wraps(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 	uint64_t last_tick = 4ull * UINT32_MAX; /* M = 0xffffffff */
 
-	(void)state;
-	assert_int_equal((uint32_t)(sf_tcp_isn(&KEY_A, &k, last_tick + 4) - sf_tcp_isn(&KEY_A, &k, last_tick)), 1);
-	assert_int_equal(sf_tcp_isn(&KEY_A, &k, last_tick + 4), sf_tcp_isn(&KEY_A, &k, 0));
+	assert_int_equal((uint32_t)(sf_tcp_isn(&P->a, &k, last_tick + 4) - sf_tcp_isn(&P->a, &k, last_tick)), 1);
+	assert_int_equal(sf_tcp_isn(&P->a, &k, last_tick + 4), sf_tcp_isn(&P->a, &k, 0));
 }
 
 static void isn_repeats_after_full_timer_cycle(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v6();
 
-	(void)state;
-	assert_int_equal(sf_tcp_isn(&KEY_A, &k, T0 + (4ull << 32)), sf_tcp_isn(&KEY_A, &k, T0));
+	assert_int_equal(sf_tcp_isn(&P->a, &k, T0 + (4ull << 32)), sf_tcp_isn(&P->a, &k, T0));
 }
 
 /* RFC 6528 3: F depends on the whole 4-tuple: changing any field moves the ISN. */
 static void isn_differs_when_any_tuple_field_changes(void **state)
 {
+	const struct prf_keys *P = *state;
 	const struct sf_flow_key base = key_v4();
-	uint32_t isn = sf_tcp_isn(&KEY_A, &base, T0);
+	uint32_t isn = sf_tcp_isn(&P->a, &base, T0);
 	struct sf_flow_key k;
 
-	(void)state;
 	k = base;
 	k.laddr[3] ^= 1;
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	k = base;
 	k.raddr[0] ^= 0x80;
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	k = base;
 	k.lport = htons(81);
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	k = base;
 	k.rport = htons(40002);
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	k = base; /* ports swapped: the direction matters */
 	k.lport = base.rport;
 	k.rport = base.lport;
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	k = base;
 	k.family = SF_AF_INET6;
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 }
 
 static void isn_differs_across_keys(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 
-	(void)state;
-	assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), sf_tcp_isn(&KEY_B, &k, T0));
+	assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), sf_tcp_isn(&P->b, &k, T0));
 }
 
 /* Over many tuples the ISNs look unrelated: no two of 4096 neighbouring ports collide. */
 static void isn_of_neighbouring_ports_do_not_collide(void **state)
 {
+	const struct prf_keys *P = *state;
 	static uint32_t seen[4096];
 	struct sf_flow_key k = key_v4();
 	uint32_t i, j;
 
-	(void)state;
 	for (i = 0; i < 4096; i++) {
 		k.rport = htons((uint16_t)(10000 + i));
-		seen[i] = sf_tcp_isn(&KEY_A, &k, T0);
+		seen[i] = sf_tcp_isn(&P->a, &k, T0);
 	}
 	for (i = 0; i < 4096; i++)
 		for (j = i + 1; j < 4096; j++)
@@ -338,31 +441,31 @@ static void isn_of_neighbouring_ports_do_not_collide(void **state)
 /* IPv4 keys hash only 4 bytes of each address and never the padding. */
 static void isn_v4_ignores_unused_key_bytes(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
-	uint32_t isn = sf_tcp_isn(&KEY_A, &k, T0);
+	uint32_t isn = sf_tcp_isn(&P->a, &k, T0);
 
-	(void)state;
 	memset(k.laddr + 4, 0xaa, 12);
 	memset(k.raddr + 4, 0x55, 12);
 	memset(k.pad, 0xff, sizeof(k.pad));
-	assert_int_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+	assert_int_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 }
 
 static void isn_v6_depends_on_every_address_byte(void **state)
 {
+	const struct prf_keys *P = *state;
 	const struct sf_flow_key base = key_v6();
-	uint32_t isn = sf_tcp_isn(&KEY_A, &base, T0);
+	uint32_t isn = sf_tcp_isn(&P->a, &base, T0);
 	struct sf_flow_key k;
 	int i;
 
-	(void)state;
 	for (i = 0; i < 16; i++) {
 		k = base;
 		k.laddr[i] ^= 0x01;
-		assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+		assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 		k = base;
 		k.raddr[i] ^= 0x10;
-		assert_int_not_equal(sf_tcp_isn(&KEY_A, &k, T0), isn);
+		assert_int_not_equal(sf_tcp_isn(&P->a, &k, T0), isn);
 	}
 }
 
@@ -370,49 +473,49 @@ static void isn_v6_depends_on_every_address_byte(void **state)
 
 static void ts_offset_stable_per_tuple(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v6();
 	struct sf_flow_key copy = k;
 
-	(void)state;
-	assert_int_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_ts_offset(&KEY_A, &copy));
-	assert_int_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_ts_offset(&KEY_A, &k));
+	assert_int_equal(sf_tcp_ts_offset(&P->a, &k), sf_tcp_ts_offset(&P->a, &copy));
+	assert_int_equal(sf_tcp_ts_offset(&P->a, &k), sf_tcp_ts_offset(&P->a, &k));
 }
 
 static void ts_offset_differs_across_tuples(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key a = key_v4(), b = key_v4();
 
-	(void)state;
 	b.rport = htons(40002);
-	assert_int_not_equal(sf_tcp_ts_offset(&KEY_A, &a), sf_tcp_ts_offset(&KEY_A, &b));
+	assert_int_not_equal(sf_tcp_ts_offset(&P->a, &a), sf_tcp_ts_offset(&P->a, &b));
 }
 
 static void ts_offset_differs_across_keys(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 
-	(void)state;
-	assert_int_not_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_ts_offset(&KEY_B, &k));
+	assert_int_not_equal(sf_tcp_ts_offset(&P->a, &k), sf_tcp_ts_offset(&P->b, &k));
 }
 
 /* The other half of the ISN's hash: knowing one tuple's offset reveals nothing of its ISN. */
 static void ts_offset_is_not_the_isn_hash(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 
-	(void)state;
-	assert_int_not_equal(sf_tcp_ts_offset(&KEY_A, &k), sf_tcp_isn(&KEY_A, &k, 0));
+	assert_int_not_equal(sf_tcp_ts_offset(&P->a, &k), sf_tcp_isn(&P->a, &k, 0));
 }
 
 /* One hash for a new connection gives exactly what the two separate calls give. */
 static void isn_ts_equals_isn_and_ts_offset(void **state)
 {
+	const struct prf_keys *P = *state;
 	struct sf_flow_key k = key_v4();
 	uint32_t ts_off = 0;
 
-	(void)state;
-	assert_int_equal(sf_tcp_isn_ts(&KEY_A, &k, T0, &ts_off), sf_tcp_isn(&KEY_A, &k, T0));
-	assert_int_equal(ts_off, sf_tcp_ts_offset(&KEY_A, &k));
+	assert_int_equal(sf_tcp_isn_ts(&P->a, &k, T0, &ts_off), sf_tcp_isn(&P->a, &k, T0));
+	assert_int_equal(ts_off, sf_tcp_ts_offset(&P->a, &k));
 }
 
 /* ---- SYN cookies (RFC 4987 3.6): round trips ---- */
@@ -839,8 +942,13 @@ static void syncookie_keys_init_draws_a_different_master_each_time(void **state)
 	assert_memory_not_equal(&a.key[0], &b.key[0], sizeof(a.key[0]));
 }
 
+/* An ISN property test, once per PRF (its name says which). */
+#define BOTH_PRFS(f) { #f " (siphash13)", f, NULL, NULL, &ISN_SIP }, { #f " (aes128)", f, NULL, NULL, &ISN_AES }
+
 int main(void)
 {
+	sf_tcp_isn_key_set(&ISN_AES.a, KEY_A.k0, KEY_A.k1);
+	sf_tcp_isn_key_set(&ISN_AES.b, KEY_B.k0, KEY_B.k1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(siphash_empty_message_matches_reference),
 		cmocka_unit_test(siphash_one_byte_matches_reference),
@@ -849,23 +957,27 @@ int main(void)
 		cmocka_unit_test(siphash_all_64_reference_vectors_match),
 		cmocka_unit_test(siphash_unaligned_message_hashes_the_same),
 		cmocka_unit_test(siphash13_matches_cpython_vectors),
-		cmocka_unit_test(isn_is_siphash13_of_the_tuple),
+		cmocka_unit_test(isn_without_aes_is_siphash13_of_the_tuple),
+		cmocka_unit_test(aes128_matches_fips197_vector),
+		cmocka_unit_test(aes128_key_expansion_matches_fips197),
+		cmocka_unit_test(isn_key_set_picks_aes_when_the_cpu_has_it),
+		cmocka_unit_test(isn_with_aes_is_cbc_mac_of_the_tuple),
 		cmocka_unit_test(secret_set_stores_both_halves),
 		cmocka_unit_test(secret_init_draws_a_different_key_each_time),
-		cmocka_unit_test(isn_advances_one_per_4us_for_same_tuple),
-		cmocka_unit_test(isn_constant_within_one_4us_tick),
-		cmocka_unit_test(isn_wraps_mod_2_32_when_timer_wraps),
-		cmocka_unit_test(isn_repeats_after_full_timer_cycle),
-		cmocka_unit_test(isn_differs_when_any_tuple_field_changes),
-		cmocka_unit_test(isn_differs_across_keys),
-		cmocka_unit_test(isn_of_neighbouring_ports_do_not_collide),
-		cmocka_unit_test(isn_v4_ignores_unused_key_bytes),
-		cmocka_unit_test(isn_v6_depends_on_every_address_byte),
-		cmocka_unit_test(ts_offset_stable_per_tuple),
-		cmocka_unit_test(isn_ts_equals_isn_and_ts_offset),
-		cmocka_unit_test(ts_offset_differs_across_tuples),
-		cmocka_unit_test(ts_offset_differs_across_keys),
-		cmocka_unit_test(ts_offset_is_not_the_isn_hash),
+		BOTH_PRFS(isn_advances_one_per_4us_for_same_tuple),
+		BOTH_PRFS(isn_constant_within_one_4us_tick),
+		BOTH_PRFS(isn_wraps_mod_2_32_when_timer_wraps),
+		BOTH_PRFS(isn_repeats_after_full_timer_cycle),
+		BOTH_PRFS(isn_differs_when_any_tuple_field_changes),
+		BOTH_PRFS(isn_differs_across_keys),
+		BOTH_PRFS(isn_of_neighbouring_ports_do_not_collide),
+		BOTH_PRFS(isn_v4_ignores_unused_key_bytes),
+		BOTH_PRFS(isn_v6_depends_on_every_address_byte),
+		BOTH_PRFS(ts_offset_stable_per_tuple),
+		BOTH_PRFS(isn_ts_equals_isn_and_ts_offset),
+		BOTH_PRFS(ts_offset_differs_across_tuples),
+		BOTH_PRFS(ts_offset_differs_across_keys),
+		BOTH_PRFS(ts_offset_is_not_the_isn_hash),
 		cmocka_unit_test(syncookie_round_trip_every_mss_wscale_sack_v4),
 		cmocka_unit_test(syncookie_round_trip_every_mss_wscale_sack_v6),
 		cmocka_unit_test(syncookie_encoded_equals_decoded),
