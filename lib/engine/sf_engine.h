@@ -106,6 +106,7 @@ struct sf_lcore {
 	struct sf_txbuf tx[SF_PORT_MAX];
 	/** Received frames done with (answered by no frame), returned to their pool together after the burst. */
 	uint16_t nb_done;
+	bool done_unusual;      /**< a frame in done[] is not a plain mbuf of mp (see sf_lcore_rx_done()) */
 	struct rte_mbuf *done[SF_BURST];
 	struct sf_lcore_stats stats;
 } __rte_cache_aligned;
@@ -190,15 +191,27 @@ static inline void sf_lcore_tx(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf
 /** Return the frames sf_lcore_rx_done() collected to their pool. */
 static inline void sf_lcore_rx_done_flush(struct sf_lcore *lc)
 {
-	if (lc->nb_done != 0) {
+	if (lc->nb_done == 0)
+		return;
+	if (likely(!lc->done_unusual))
+		rte_mempool_put_bulk(lc->mp, (void **)lc->done, lc->nb_done);
+	else
 		rte_pktmbuf_free_bulk(lc->done, lc->nb_done);
-		lc->nb_done = 0;
-	}
+	lc->nb_done = 0;
+	lc->done_unusual = false;
 }
 
-/** A received frame is done with: freed with the others of its burst (one pool operation). */
+/**
+ * A received frame is done with: freed with the others of its burst (one pool operation). A
+ * plain mbuf of the lcore's pool (one segment, one reference, its own data) is already in the
+ * state the pool keeps them in (rte_mbuf_raw_free()'s contract), so the burst goes back with
+ * one put, skipping rte_pktmbuf_free_bulk()'s per-mbuf work; anything else sends the whole
+ * burst through it.
+ */
 static inline void sf_lcore_rx_done(struct sf_lcore *lc, struct rte_mbuf *m)
 {
+	lc->done_unusual |= (m->pool != lc->mp) | (rte_mbuf_refcnt_read(m) != 1) | (m->nb_segs != 1) |
+			    !RTE_MBUF_DIRECT(m);
 	lc->done[lc->nb_done++] = m;
 	if (unlikely(lc->nb_done == SF_BURST))
 		sf_lcore_rx_done_flush(lc);
