@@ -213,11 +213,13 @@ static __rte_always_inline bool tcp_ports_ok(const uint8_t *t)
 static __rte_always_inline void tcp_seg_fill(struct sf_tcp_seg *s, const uint8_t *t, uint32_t seglen,
 					     uint32_t doff)
 {
-	/* Sequence and acknowledgment number, adjacent: one load, one byte swap. */
-	uint64_t seq_ack = __builtin_bswap64(ld64(t + SF_TCP_OFF_SEQ));
+	/* Sequence and acknowledgment number, adjacent on the wire and in @s: one load, one byte
+	 * swap (which also swaps the two), one rotation back, one store. */
+	uint64_t ack_seq = __builtin_bswap64(ld64(t + SF_TCP_OFF_SEQ));
+	uint64_t seq_ack = ack_seq << 32 | ack_seq >> 32;
 
-	s->seq = (uint32_t)(seq_ack >> 32);
-	s->ack = (uint32_t)seq_ack;
+	_Static_assert(offsetof(struct sf_tcp_seg, ack) == offsetof(struct sf_tcp_seg, seq) + 4, "ack follows seq");
+	memcpy(&s->seq, &seq_ack, sizeof(seq_ack)); /* a little-endian host, as the swap assumes */
 	s->wnd = ld_be16(t + SF_TCP_OFF_WND);
 	s->flags = t[SF_TCP_OFF_FLAGS];
 	s->payload_len = (uint16_t)(seglen - doff);
@@ -625,10 +627,7 @@ static __rte_always_inline bool classify_fast(const struct rx *rx, uint32_t len)
 bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
 			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key)
 {
-	struct sf_tcp_seg seg_scratch;
-	struct sf_flow_key key_scratch;
-	const struct rx rx = rx_of(frame, hw, pkt, seg != NULL ? seg : &seg_scratch,
-				   key != NULL ? key : &key_scratch);
+	const struct rx rx = rx_of(frame, hw, pkt, seg, key);
 
 	return classify_fast(&rx, len);
 }

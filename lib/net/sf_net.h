@@ -164,6 +164,21 @@ enum sf_drop_reason sf_net_classify(const uint8_t *frame, uint32_t len, const st
 				    struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
 
 /**
+ * sf_net_classify() in its two halves, for a caller that wants the common case without a call
+ * that must keep every argument alive for a fallback (the engine's burst loop: its fast path
+ * then needs no callee-saved register). sf_net_classify_fast() recognises the usual shape
+ * (untagged IPv4, no IP options, TCP with a predicted option list, checksums good) and returns
+ * true having filled @p pkt, @p seg and @p key exactly as sf_net_classify() would, or false having
+ * decided nothing (what it wrote is garbage): the frame may still be valid, and
+ * sf_net_classify_full(), the whole parser with sf_net_classify()'s contract, tells. @p seg and
+ * @p key must not be NULL for the fast half.
+ */
+bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
+enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
+					 struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
+
+/**
  * Parse TCP options from @p opt (length @p len, the header past its 20 fixed bytes).
  * EOL ends the list, NOP is skipped, unknown kinds are skipped and counted; a length of 0 or 1,
  * one that runs past the header (or a kind byte with no room for its length), or a wrong length

@@ -316,18 +316,6 @@ static inline bool csum_ok64_nonzero(uint64_t acc)
 	return acc % 0xffff == 0;
 }
 
-/*
- * The classifier's two halves, apart, for the tests that prove they agree (sf_net_classify() runs
- * the fast path and falls back to the full parser). sf_net_classify_full() is the full parser
- * alone, same contract as sf_net_classify(). sf_net_classify_fast() returns true having filled
- * @pkt, @seg and @key as the full parser would, or false having decided nothing (what it wrote
- * is garbage): a frame it declines may be valid.
- */
-enum sf_drop_reason sf_net_classify_full(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
-					 struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
-bool sf_net_classify_fast(const uint8_t *frame, uint32_t len, const struct sf_rx_csum *hw,
-			  struct sf_pkt *pkt, struct sf_tcp_seg *seg, struct sf_flow_key *key);
-
 /* sf_tcp_opts_parse() without its predicted layouts: the loop alone, for the test that proves
  * the two agree. */
 enum sf_drop_reason sf_tcp_opts_walk(const uint8_t *opt, uint32_t len, struct sf_tcp_opts *out);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The classifier's fast path against its full parser (sf_net_priv.h). sf_net_classify() tries
+ * The classifier's fast path against its full parser (sf_net.h). sf_net_classify() tries
  * the fast path and falls back to the full parser, so it is right as long as the fast path
  * accepts only frames the full parser accepts, with the very same pkt, seg and key. Every frame
  * here goes through both halves and sf_net_classify(): valid frames, every truncation, every
@@ -205,12 +205,6 @@ static enum sf_drop_reason check_frame(const uint8_t *p, uint32_t len, const str
 		}
 	}
 	/* Without seg and key: the same verdict and pkt. */
-	garbage(&fast, 0x77);
-	took = sf_net_classify_fast(c, len, hw, &fast.pkt, NULL, NULL);
-	if (took) {
-		assert_int_equal(why_full, SF_DROP_NONE);
-		expect_same_pkt(&fast.pkt, &full.pkt);
-	}
 	assert_int_equal(sf_net_classify(c, len, hw, &whole.pkt, NULL, NULL), why_full);
 	free(c);
 	return why_full;
