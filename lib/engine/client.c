@@ -116,6 +116,8 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 		return -ENODEV; /* every port has role server */
 	cl->port_idx = (uint8_t)pi;
 	p = lc->ports[pi];
+	/* Made again from the first SYN sent: the port, its MAC or the TCP settings may be new. */
+	memset(&cl->syn_tmpl, 0, sizeof(cl->syn_tmpl));
 	/* The sources are the client port's own addresses: it answers ARP and ND for them (the
 	 * device under test resolves them) and takes the replies sent to them. */
 	struct sf_port_addr range = {.family = cfg->family, .prefix_len = cfg->family == SF_AF_INET ? 32 : 128,

@@ -122,6 +122,7 @@ struct sf_client_lcore {
 	struct sf_hist h_connect;        /**< SYN to SYN-ACK, us */
 	struct sf_hist h_response;       /**< request to first response byte, us */
 	struct sf_hist h_total;          /**< SYN to close, us */
+	struct sf_tcp_tmpl syn_tmpl;     /**< the SYN's header (family 0: none yet), made from the first */
 };
 
 #endif /* SF_CLIENT_H */

@@ -173,17 +173,39 @@ static inline void tx_segment(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf 
 }
 
 /*
- * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
- * @p body (NULL: none, else sent with it or freed) chained after the header.
+ * The header of a client's SYN from its template: all its SYNs differ only in addresses, ports,
+ * ISN and TS value. The template checks that @p w is the segment it was made for; when it is not
+ * (the first SYN, other settings) it is made again from @p w, or the header is built as any other.
  */
-static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
-			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+static inline uint32_t syn_header(struct sf_lcore *lc, uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+				  const struct sf_mac *src, const struct sf_mac *dst, const struct sf_tcp_wr *w,
+				  unsigned int csum)
+{
+	struct sf_tcp_tmpl *t = &lc->client.syn_tmpl;
+	uint32_t len = sf_net_tcp_tmpl_write(frame, room, t, key, dst, w, csum);
+
+	if (likely(len != 0))
+		return len;
+	if (sf_net_tcp_tmpl_init(t, key->family, src, 0, w, csum) == 0 &&
+	    (len = sf_net_tcp_tmpl_write(frame, room, t, key, dst, w, csum)) != 0)
+		return len;
+	return sf_net_tcp_build(frame, room, key, src, dst, 0, w, 0, csum);
+}
+
+/*
+ * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
+ * @p body (NULL: none, else sent with it or freed) chained after the header; @p syn: it is a
+ * client's SYN (tx_syn).
+ */
+static __rte_always_inline void tx_build_as(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+					    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum, bool syn)
 {
 	const struct sf_port *p = lc->ports[pi];
 	/* The key is the TCB's neighbour in the table, only read to build a segment. */
 	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->mp);
-	uint32_t hdr_len;
+	uint8_t *frame;
+	uint32_t hdr_len, room;
 	unsigned int csum;
 
 	if (unlikely(m == NULL)) {
@@ -192,9 +214,29 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 		return;
 	}
 	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
-	hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
-				   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	room = rte_pktmbuf_tailroom(m);
+	if (syn)
+		hdr_len = syn_header(lc, frame, room, key, (const struct sf_mac *)&p->mac,
+				     (const struct sf_mac *)a->peer_mac, w, csum);
+	else
+		hdr_len = sf_net_tcp_build(frame, room, key, (const struct sf_mac *)&p->mac,
+					   (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
 	tx_segment(lc, pi, m, hdr_len, body);
+}
+
+static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+{
+	tx_build_as(lc, pi, idx, a, w, body, psum, false);
+}
+
+/* A bare SYN, an active open's (RFC 9293 3.10.1): a client's, first sent or again. Out of line,
+ * so that the paths that never send one stay as they were. */
+static __rte_noinline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+				  const struct sf_tcp_wr *w)
+{
+	tx_build_as(lc, pi, idx, a, w, NULL, 0, true);
 }
 
 /*
@@ -290,7 +332,10 @@ static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, s
 		return;
 	}
 	if (rx == NULL && a != NULL && out->nseg == 1 && s->wr.payload_len == 0) {
-		tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
+		if (s->wr.flags == SF_TCP_SYN)
+			tx_syn(lc, pi, idx, a, &s->wr);
+		else
+			tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
