@@ -231,9 +231,9 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 	tx_build_as(lc, pi, idx, a, w, body, psum, false);
 }
 
-/* A bare SYN, an active open's (RFC 9293 3.10.1): a client's, first sent or again. Out of line,
- * so that the paths that never send one stay as they were. */
-static __rte_noinline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+/* The SYN of a client's connect (RFC 9293 3.10.1). A SYN sent again (RTO) is built as any other
+ * segment: the template is for the rate of new connections, not the rare retransmission. */
+static inline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
 				  const struct sf_tcp_wr *w)
 {
 	tx_build_as(lc, pi, idx, a, w, NULL, 0, true);
@@ -332,10 +332,7 @@ static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, s
 		return;
 	}
 	if (rx == NULL && a != NULL && out->nseg == 1 && s->wr.payload_len == 0) {
-		if (s->wr.flags == SF_TCP_SYN)
-			tx_syn(lc, pi, idx, a, &s->wr);
-		else
-			tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
+		tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);
@@ -444,12 +441,13 @@ static inline const uint8_t *round_data(const struct sf_rx_frame *x, const struc
 }
 
 /*
- * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
- * may go (ACK piggybacked on the response), send it, and act on the events.
+ * After lib/tcp's input, timeout or connect (@p connect) on TCB @p idx: run the application, let
+ * lib/tcp emit what may go (ACK piggybacked on the response), send it, and act on the events.
  */
 static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
+					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool connect)
 {
+	struct sf_tcp_out_seg *first = &out->seg[0];
 	struct conn_app a;
 
 	app_get(tcb, &a);
@@ -473,7 +471,12 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
-	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
+	/* A connect's round sends its SYN, and nothing else, from the client's template; the
+	 * constant @p connect keeps that test out of every other round. */
+	if (connect && likely(out->nseg == 1 && first->wr.flags == SF_TCP_SYN && first->wr.payload_len == 0))
+		tx_syn(lc, a.port_idx, idx, &a, &first->wr);
+	else
+		tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
 	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all; the
 	 * others arm their timer and, with a window wider than one descriptor, keep sending. */
 	if (likely(!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))) {
@@ -498,7 +501,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
 			  struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	conn_round(lc, rx, x, idx, tcb, out);
+	conn_round(lc, rx, x, idx, tcb, out, false);
 }
 
 void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key)
@@ -506,7 +509,7 @@ void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, co
 	struct sf_tcp_out out;
 
 	sf_tcp_connect(&lc->tcp, tcb, key, lc->now_us, &out);
-	conn_round(lc, NULL, NULL, idx, tcb, &out);
+	conn_round(lc, NULL, NULL, idx, tcb, &out, true);
 }
 
 /* ---- a segment arrives ---- */
@@ -640,7 +643,7 @@ static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, str
 		if (tcb == NULL)
 			return;
 	}
-	conn_round(lc, m, x, idx, tcb, &out);
+	conn_round(lc, m, x, idx, tcb, &out, false);
 }
 
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)
