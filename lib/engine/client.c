@@ -196,7 +196,11 @@ void sf_lcore_client_free(struct sf_lcore *lc)
 
 /* ---- neighbours ---- */
 
-/* Ask for the MAC of every unresolved next hop, every 200 ms (queue 0 asks for all). */
+/*
+ * Ask for the MAC of every unresolved next hop, every 200 ms (queue 0 asks for all). True when
+ * all are known: cl->dst_mac then holds them for the poll's openings, read once per poll rather
+ * than once per connection.
+ */
 static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 {
 	struct sf_client_lcore *cl = &lc->client;
@@ -206,7 +210,7 @@ static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 	uint8_t mac[6];
 
 	for (uint32_t d = 0; d < cfg->nb_dst; d++)
-		if (!sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], mac))
+		if (!sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], cl->dst_mac[d]))
 			all = false;
 	if (all || now_tsc < cl->next_resolve_tsc || lc->queue != 0)
 		return all;
@@ -301,7 +305,7 @@ static void client_open(struct sf_lcore *lc, struct open_tuple *t)
 		return;
 	tcb = sf_tcb_ptr(lc->conn, idx);
 	memset(&a, 0, sizeof(a));
-	sf_port_neigh_mac(lc->ports[cl->port_idx], (uint32_t)cl->neigh[t->dst], a.peer_mac);
+	memcpy(a.peer_mac, cl->dst_mac[t->dst], sizeof(a.peer_mac));
 	a.port_idx = cl->port_idx;
 	a.role = CONN_CLIENT;
 	app_put(tcb, &a);
