@@ -116,7 +116,9 @@ struct sf_client_lcore {
 	uint64_t next_resolve_tsc;       /**< next ARP/ND for unresolved destinations */
 	uint32_t next_dst;
 	int32_t neigh[SF_CLIENT_MAX_DST]; /**< neighbour index of each destination's next hop */
-	uint8_t dst_mac[SF_CLIENT_MAX_DST][6]; /**< their MACs, as this poll's check for them read them */
+	/** The engine's words (engine_priv.h, struct conn_app) a new connection's TCB gets for each
+	 *  destination: its next hop's MAC as this poll's check for it read it, port, client role. */
+	uint8_t dst_app[SF_CLIENT_MAX_DST][16];
 	uint8_t port_idx;                /**< lcore's port index the client opens on (role client) */
 	bool opening;                    /**< still opening new connections */
 	struct sf_client_stats stats;
