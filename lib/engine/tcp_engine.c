@@ -452,7 +452,9 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
-		if (a.role == CONN_CLIENT) {
+		if (connect) {
+			/* sf_tcp_connect() reports no event: nothing for the application to do */
+		} else if (a.role == CONN_CLIENT) {
 			if (sf_client_wants(tcb, out->events))
 				sf_client_on_input(lc, idx, tcb, round_data(x, out), out);
 		} else if (server_wants(out->events)) {
