@@ -234,7 +234,7 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 /* The SYN of a client's connect (RFC 9293 3.10.1). A SYN sent again (RTO) is built as any other
  * segment: the template is for the rate of new connections, not the rare retransmission. */
 static inline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
-				  const struct sf_tcp_wr *w)
+			  const struct sf_tcp_wr *w)
 {
 	tx_build_as(lc, pi, idx, a, w, NULL, 0, true);
 }
