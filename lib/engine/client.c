@@ -116,6 +116,8 @@ int sf_lcore_client_setup(struct sf_lcore *lc, const struct sf_client_cfg *cfg, 
 		return -ENODEV; /* every port has role server */
 	cl->port_idx = (uint8_t)pi;
 	p = lc->ports[pi];
+	/* Made again from the first SYN sent: the port, its MAC or the TCP settings may be new. */
+	memset(&cl->syn_tmpl, 0, sizeof(cl->syn_tmpl));
 	/* The sources are the client port's own addresses: it answers ARP and ND for them (the
 	 * device under test resolves them) and takes the replies sent to them. */
 	struct sf_port_addr range = {.family = cfg->family, .prefix_len = cfg->family == SF_AF_INET ? 32 : 128,
@@ -194,7 +196,14 @@ void sf_lcore_client_free(struct sf_lcore *lc)
 
 /* ---- neighbours ---- */
 
-/* Ask for the MAC of every unresolved next hop, every 200 ms (queue 0 asks for all). */
+_Static_assert(sizeof(((struct sf_client_lcore *)0)->dst_app[0]) == sizeof(struct conn_app),
+	       "a destination's engine words are a conn_app");
+
+/*
+ * Ask for the MAC of every unresolved next hop, every 200 ms (queue 0 asks for all). True when
+ * all are known: cl->dst_app then holds each destination's engine words for the poll's openings,
+ * its MAC read once per poll rather than once per connection.
+ */
 static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 {
 	struct sf_client_lcore *cl = &lc->client;
@@ -203,9 +212,13 @@ static bool client_resolve(struct sf_lcore *lc, uint64_t now_tsc)
 	bool all = true;
 	uint8_t mac[6];
 
-	for (uint32_t d = 0; d < cfg->nb_dst; d++)
-		if (!sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], mac))
+	for (uint32_t d = 0; d < cfg->nb_dst; d++) {
+		struct conn_app a = { .port_idx = cl->port_idx, .role = CONN_CLIENT };
+
+		if (!sf_port_neigh_mac(p, (uint32_t)cl->neigh[d], a.peer_mac))
 			all = false;
+		memcpy(cl->dst_app[d], &a, sizeof(a));
+	}
 	if (all || now_tsc < cl->next_resolve_tsc || lc->queue != 0)
 		return all;
 	cl->next_resolve_tsc = now_tsc + rte_get_tsc_hz() / 5;
@@ -291,18 +304,13 @@ static int client_take_tuple(struct sf_lcore *lc, struct open_tuple *t, uint32_t
 static void client_open(struct sf_lcore *lc, struct open_tuple *t)
 {
 	struct sf_client_lcore *cl = &lc->client;
-	struct conn_app a;
 	struct sf_tcb *tcb;
 	uint32_t idx;
 
 	if (client_take_tuple(lc, t, &idx) != 0)
 		return;
 	tcb = sf_tcb_ptr(lc->conn, idx);
-	memset(&a, 0, sizeof(a));
-	sf_port_neigh_mac(lc->ports[cl->port_idx], (uint32_t)cl->neigh[t->dst], a.peer_mac);
-	a.port_idx = cl->port_idx;
-	a.role = CONN_CLIENT;
-	app_put(tcb, &a);
+	memcpy(&tcb->user, cl->dst_app[t->dst], sizeof(tcb->user)); /* app_put() of the prebuilt words */
 	memset(&cl->conns[idx], 0, sizeof(cl->conns[idx])); /* its timer is unarmed: see on_end */
 	cl->conns[idx].t_start_us = (uint32_t)lc->now_us;
 	cl->conns[idx].resp_left = SF_CLIENT_HDR;

@@ -206,18 +206,53 @@ static void slot_rewind(const struct sf_portalloc *a, struct pa_slot *s)
 	s->base = s->dst_part ^ a->begin_src_part;
 }
 
-/* Step the cursor to the next candidate: the next port, then the next address, then round. */
-static inline void slot_advance(struct sf_portalloc *a, struct pa_slot *s)
+/* The cursor @s past its last port: round to the share's start, or the next address's first port.
+ * Out of line: once per port range, and its Toeplitz call would cost every step register saves. */
+static __rte_noinline void slot_next_addr(struct sf_portalloc *a, struct pa_slot *s)
 {
-	s->ord++;
-	if (unlikely(s->ord == a->ord_end)) {
+	if (s->ord == a->ord_end) {
 		slot_rewind(a, s);
 		a->stats.wraps++;
-	} else if (unlikely(++s->port > a->port_hi)) {
+	} else {
 		s->port = a->port_lo;
 		addr_add(s->key.laddr, a->alen, 1);
 		s->base = s->dst_part ^ src_part(a, s->key.laddr);
 	}
+}
+
+/* Step the cursor to the next candidate: the next port, then the next address, then round. */
+static inline void slot_advance(struct sf_portalloc *a, struct pa_slot *s)
+{
+	s->ord++;
+	if (unlikely(s->ord == a->ord_end || ++s->port > a->port_hi))
+		slot_next_addr(a, s);
+}
+
+/*
+ * Hand out the candidate under @s's cursor, found after @n steps (its RSS hash @h), and step
+ * past it; -EBUSY when the whole share went round with every tuple rejected (all are in use).
+ */
+static inline int slot_take(struct sf_portalloc *a, struct pa_slot *s, uint64_t n, uint32_t h,
+			    struct sf_flow_key *key, uint32_t *rss_hash)
+{
+	uint64_t ord = s->ord;
+
+	a->stats.scanned += n;
+	if (unlikely(s->run && ord == s->run_ord)) {
+		s->run = false;
+		a->stats.busy++;
+		slot_advance(a, s);
+		return -EBUSY;
+	}
+	*key = s->key;
+	key->lport = rte_cpu_to_be_16((uint16_t)s->port);
+	if (rss_hash != NULL)
+		*rss_hash = h;
+	s->last_ord = ord;
+	a->last = s;
+	a->stats.handed++;
+	slot_advance(a, s);
+	return 0;
 }
 
 static bool config_ok(const struct sf_portalloc_config *cfg)
@@ -340,10 +375,37 @@ void sf_portalloc_free(struct sf_portalloc *a)
 	free(a);
 }
 
+/*
+ * Steering (or a hash asked for): step the cursor of @s to the first tuple whose reply the NIC
+ * sends to our queue, and hand it out. Out of line: its loop needs registers that the usual
+ * draw, without steering, then does not save.
+ */
+static __rte_noinline int slot_scan(struct sf_portalloc *a, struct pa_slot *s, struct sf_flow_key *key,
+				    uint32_t *rss_hash)
+{
+	uint64_t space = a->ord_end - a->ord_begin, n = 0;
+
+	while (n < space) {
+		uint32_t port = s->port;
+		uint32_t h, e;
+
+		n++;
+		h = s->base ^ a->t_hi[port >> 8] ^ a->t_lo[port & 0xff];
+		e = h & a->reta_mask;
+		if ((a->own[e >> 6] >> (e & 63)) & 1)
+			return slot_take(a, s, n, h, key, rss_hash);
+		slot_advance(a, s);
+	}
+	/* A whole round without a tuple of ours: there is none for this destination. */
+	a->stats.scanned += n;
+	s->empty = true;
+	a->stats.empty++;
+	return -ENOSPC;
+}
+
 int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *key,
 		      uint32_t *rss_hash)
 {
-	uint64_t space = a->ord_end - a->ord_begin, n = 0;
 	struct pa_slot *s;
 
 	/* Until a tuple is handed out, there is nothing for sf_portalloc_reject() to count. */
@@ -359,48 +421,11 @@ int sf_portalloc_next(struct sf_portalloc *a, uint32_t dst, struct sf_flow_key *
 	if (!s->pending)
 		s->run = false;
 	s->pending = false;
-
-	while (n < space) {
-		uint32_t port = s->port;
-		uint64_t ord = s->ord;
-		uint32_t h = 0;
-
-		n++;
-		/* Without steering every tuple is ours: the hash is only worked out when asked for. */
-		if (a->steer || rss_hash != NULL) {
-			uint32_t e;
-
-			h = s->base ^ a->t_hi[port >> 8] ^ a->t_lo[port & 0xff];
-			e = h & a->reta_mask;
-			if (!((a->own[e >> 6] >> (e & 63)) & 1)) {
-				slot_advance(a, s);
-				continue;
-			}
-		}
-
-		a->stats.scanned += n;
-		if (unlikely(s->run && ord == s->run_ord)) {
-			/* Round the whole share with every tuple rejected: all are in use. */
-			s->run = false;
-			a->stats.busy++;
-			slot_advance(a, s);
-			return -EBUSY;
-		}
-		*key = s->key;
-		key->lport = rte_cpu_to_be_16((uint16_t)port);
-		if (rss_hash != NULL)
-			*rss_hash = h;
-		s->last_ord = ord;
-		a->last = s;
-		a->stats.handed++;
-		slot_advance(a, s);
-		return 0;
-	}
-	/* A whole round without a tuple of ours: there is none for this destination. */
-	a->stats.scanned += n;
-	s->empty = true;
-	a->stats.empty++;
-	return -ENOSPC;
+	/* Without steering every tuple of a share is ours: the hash is only worked out when asked
+	 * for. An empty share (more lcores than tuples) is the scan's to report. */
+	if (!a->steer && rss_hash == NULL && a->ord_end != a->ord_begin)
+		return slot_take(a, s, 1, 0, key, NULL);
+	return slot_scan(a, s, key, rss_hash);
 }
 
 void sf_portalloc_reject(struct sf_portalloc *a)

@@ -116,12 +116,16 @@ struct sf_client_lcore {
 	uint64_t next_resolve_tsc;       /**< next ARP/ND for unresolved destinations */
 	uint32_t next_dst;
 	int32_t neigh[SF_CLIENT_MAX_DST]; /**< neighbour index of each destination's next hop */
+	/** The engine's words (engine_priv.h, struct conn_app) a new connection's TCB gets for each
+	 *  destination: its next hop's MAC as this poll's check for it read it, port, client role. */
+	uint8_t dst_app[SF_CLIENT_MAX_DST][16];
 	uint8_t port_idx;                /**< lcore's port index the client opens on (role client) */
 	bool opening;                    /**< still opening new connections */
 	struct sf_client_stats stats;
 	struct sf_hist h_connect;        /**< SYN to SYN-ACK, us */
 	struct sf_hist h_response;       /**< request to first response byte, us */
 	struct sf_hist h_total;          /**< SYN to close, us */
+	struct sf_tcp_tmpl syn_tmpl;     /**< the SYN's header (family 0: none yet), made from the first */
 };
 
 #endif /* SF_CLIENT_H */

@@ -173,17 +173,39 @@ static inline void tx_segment(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf 
 }
 
 /*
- * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
- * @p body (NULL: none, else sent with it or freed) chained after the header.
+ * The header of a client's SYN from its template: all its SYNs differ only in addresses, ports,
+ * ISN and TS value. The template checks that @p w is the segment it was made for; when it is not
+ * (the first SYN, other settings) it is made again from @p w, or the header is built as any other.
  */
-static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
-			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+static inline uint32_t syn_header(struct sf_lcore *lc, uint8_t *frame, uint32_t room, const struct sf_flow_key *key,
+				  const struct sf_mac *src, const struct sf_mac *dst, const struct sf_tcp_wr *w,
+				  unsigned int csum)
+{
+	struct sf_tcp_tmpl *t = &lc->client.syn_tmpl;
+	uint32_t len = sf_net_tcp_tmpl_write(frame, room, t, key, dst, w, csum);
+
+	if (likely(len != 0))
+		return len;
+	if (sf_net_tcp_tmpl_init(t, key->family, src, 0, w, csum) == 0 &&
+	    (len = sf_net_tcp_tmpl_write(frame, room, t, key, dst, w, csum)) != 0)
+		return len;
+	return sf_net_tcp_build(frame, room, key, src, dst, 0, w, 0, csum);
+}
+
+/*
+ * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
+ * @p body (NULL: none, else sent with it or freed) chained after the header; @p syn: it is a
+ * client's SYN (tx_syn).
+ */
+static __rte_always_inline void tx_build_as(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+					    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum, bool syn)
 {
 	const struct sf_port *p = lc->ports[pi];
 	/* The key is the TCB's neighbour in the table, only read to build a segment. */
 	const struct sf_flow_key *key = sf_tcb_key(lc->conn, idx);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->mp);
-	uint32_t hdr_len;
+	uint8_t *frame;
+	uint32_t hdr_len, room;
 	unsigned int csum;
 
 	if (unlikely(m == NULL)) {
@@ -192,9 +214,29 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 		return;
 	}
 	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
-	hdr_len = sf_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), key,
-				   (const struct sf_mac *)&p->mac, (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	room = rte_pktmbuf_tailroom(m);
+	if (syn)
+		hdr_len = syn_header(lc, frame, room, key, (const struct sf_mac *)&p->mac,
+				     (const struct sf_mac *)a->peer_mac, w, csum);
+	else
+		hdr_len = sf_net_tcp_build(frame, room, key, (const struct sf_mac *)&p->mac,
+					   (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
 	tx_segment(lc, pi, m, hdr_len, body);
+}
+
+static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+{
+	tx_build_as(lc, pi, idx, a, w, body, psum, false);
+}
+
+/* The SYN of a client's connect (RFC 9293 3.10.1). A SYN sent again (RTO) is built as any other
+ * segment: the template is for the rate of new connections, not the rare retransmission. */
+static inline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
+			  const struct sf_tcp_wr *w)
+{
+	tx_build_as(lc, pi, idx, a, w, NULL, 0, true);
 }
 
 /*
@@ -399,17 +441,20 @@ static inline const uint8_t *round_data(const struct sf_rx_frame *x, const struc
 }
 
 /*
- * After lib/tcp's input (or timeout) on TCB @p idx: run the application, let lib/tcp emit what
- * may go (ACK piggybacked on the response), send it, and act on the events.
+ * After lib/tcp's input, timeout or connect (@p connect) on TCB @p idx: run the application, let
+ * lib/tcp emit what may go (ACK piggybacked on the response), send it, and act on the events.
  */
 static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out)
+					   uint32_t idx, struct sf_tcb *tcb, struct sf_tcp_out *out, bool connect)
 {
+	struct sf_tcp_out_seg *first = &out->seg[0];
 	struct conn_app a;
 
 	app_get(tcb, &a);
 	if (!(out->events & SF_TCP_EV_CLOSED)) {
-		if (a.role == CONN_CLIENT) {
+		if (connect) {
+			/* sf_tcp_connect() reports no event: nothing for the application to do */
+		} else if (a.role == CONN_CLIENT) {
 			if (sf_client_wants(tcb, out->events))
 				sf_client_on_input(lc, idx, tcb, round_data(x, out), out);
 		} else if (server_wants(out->events)) {
@@ -428,7 +473,12 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 		if (!(out->events & SF_TCP_EV_CLOSED))
 			sf_tcp_output(&lc->tcp, tcb, lc->now_us, out);
 	}
-	tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
+	/* A connect's round sends its SYN, and nothing else, from the client's template; the
+	 * constant @p connect keeps that test out of every other round. */
+	if (connect && likely(out->nseg == 1 && first->wr.flags == SF_TCP_SYN && first->wr.payload_len == 0))
+		tx_syn(lc, a.port_idx, idx, &a, &first->wr);
+	else
+		tcp_transmit(lc, a.port_idx, rx, x, idx, &a, out);
 	/* A connection that closes or enters TIME-WAIT leaves its TCB below, timer and all; the
 	 * others arm their timer and, with a window wider than one descriptor, keep sending. */
 	if (likely(!(out->events & (SF_TCP_EV_CLOSED | SF_TCP_EV_TIME_WAIT)))) {
@@ -453,7 +503,7 @@ static __rte_always_inline void conn_round(struct sf_lcore *lc, struct rte_mbuf 
 void sf_engine_conn_round(struct sf_lcore *lc, struct rte_mbuf *rx, const struct sf_rx_frame *x, uint32_t idx,
 			  struct sf_tcb *tcb, struct sf_tcp_out *out)
 {
-	conn_round(lc, rx, x, idx, tcb, out);
+	conn_round(lc, rx, x, idx, tcb, out, false);
 }
 
 void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, const struct sf_flow_key *key)
@@ -461,7 +511,7 @@ void sf_engine_connect(struct sf_lcore *lc, uint32_t idx, struct sf_tcb *tcb, co
 	struct sf_tcp_out out;
 
 	sf_tcp_connect(&lc->tcp, tcb, key, lc->now_us, &out);
-	conn_round(lc, NULL, NULL, idx, tcb, &out);
+	conn_round(lc, NULL, NULL, idx, tcb, &out, true);
 }
 
 /* ---- a segment arrives ---- */
@@ -595,7 +645,7 @@ static __rte_always_inline void tcp_handle(struct sf_lcore *lc, uint16_t pi, str
 		if (tcb == NULL)
 			return;
 	}
-	conn_round(lc, m, x, idx, tcb, &out);
+	conn_round(lc, m, x, idx, tcb, &out, false);
 }
 
 void sf_tcp_handle(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, const struct sf_rx_frame *x)

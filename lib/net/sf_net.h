@@ -449,6 +449,53 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 			  const struct sf_mac *src, const struct sf_mac *dst, uint16_t vlan_tci,
 			  const struct sf_tcp_wr *w, uint32_t payload_sum, unsigned int csum_flags);
 
+/* ---- a header template: one segment written for many connections (a client's SYNs) ---- */
+
+/** Room of a template: Ethernet, 802.1Q tag, IPv6 and TCP with 20 option bytes (98), rounded up
+ *  to whole 16-byte words, the size sf_net_tcp_tmpl_write() copies. */
+#define SF_TCP_TMPL_ROOM 112
+
+/**
+ * The header sf_net_tcp_build() writes for a segment, kept for segments that differ from it only
+ * in the destination MAC, addresses, ports, sequence number and timestamp value: every SYN a
+ * client sends, whose window, flags and options come from its settings. The fixed words are laid
+ * out and summed once; each write copies them, patches the rest and finishes both checksums from
+ * the sums (RFC 1071: the one's-complement sum is the same in any order and grouping).
+ */
+struct sf_tcp_tmpl {
+	uint8_t hdr[SF_TCP_TMPL_ROOM]; /**< the header; dst MAC, addresses, ports, seq, TS value, checksums 0 */
+	struct sf_tcp_wr w;            /**< the segment it was made for (seq and ts_val 0) */
+	uint32_t ip_sum;               /**< IPv4: sum of the IP header as it lies in hdr */
+	uint32_t pseudo_sum;           /**< pseudo-header without the addresses: length and protocol */
+	uint32_t tcp_sum;              /**< sum of the TCP header as it lies in hdr */
+	uint8_t len;                   /**< header length; 0: no template */
+	uint8_t family;                /**< SF_AF_INET or SF_AF_INET6 */
+	uint8_t l3_off, l4_off;
+	uint8_t ts_off;                /**< offset of the TS value; 0: no timestamps option */
+	uint8_t csum_flags;            /**< SF_NET_TX_CSUM_* it was made for */
+};
+
+/**
+ * Make @p t the header of segment @p w (no payload) from our @p src MAC, tagged @p vlan_tci
+ * (0: untagged), for connections of @p family whose port takes @p csum_flags (SF_NET_TX_CSUM_*).
+ * @return 0, or -1 (@p t holds no template) for a segment with payload or an unknown family.
+ */
+int sf_net_tcp_tmpl_init(struct sf_tcp_tmpl *t, uint8_t family, const struct sf_mac *src, uint16_t vlan_tci,
+			 const struct sf_tcp_wr *w, unsigned int csum_flags);
+
+/**
+ * Write segment @p w of connection @p key to @p dst from template @p t: the same bytes as
+ * sf_net_tcp_build(frame, room, key, src, dst, vlan_tci, w, 0, csum_flags) with the template's
+ * src and vlan_tci, when @p w, @p key's family and @p csum_flags are those @p t was made for
+ * except for w->seq and w->ts_val. Writes SF_TCP_TMPL_ROOM bytes (those past the header are
+ * scratch).
+ * @return the header length, or 0 (nothing written) when @p t does not fit the segment or
+ * @p room is under SF_TCP_TMPL_ROOM.
+ */
+uint32_t sf_net_tcp_tmpl_write(uint8_t *frame, uint32_t room, const struct sf_tcp_tmpl *t,
+			       const struct sf_flow_key *key, const struct sf_mac *dst, const struct sf_tcp_wr *w,
+			       unsigned int csum_flags);
+
 /* ---- RSS: the Toeplitz hash NICs use to pick an rx queue ---- */
 
 /** Length of an RSS key for IPv4 and IPv6 4-tuples (36 bytes of input need 36 + 4 key bytes). */

@@ -12,6 +12,8 @@
  * This runs for every segment sent, millions per second: no tables, no loops but the header
  * sum, and the option branches depend on the option set only, which a connection repeats.
  */
+#include <stddef.h>
+
 #include "sf_net_priv.h"
 
 /* RFC 9293 3.7.1 (MSS), RFC 7323 2.2 (window scale), RFC 2018 2 (SACK-permitted): these
@@ -116,6 +118,23 @@ static inline uint16_t csum_finish(uint64_t sum)
 	return (uint16_t)~((s + (s >> 16 | s << 16)) >> 16);
 }
 
+/* RFC 791 3.1: the IPv4 header checksum from the sum @h of its words, or 0 when the port
+ * computes it. */
+static inline uint16_t ip4_csum(uint64_t h, unsigned int csum_flags)
+{
+	return (csum_flags & SF_NET_TX_CSUM_IP4) ? 0 : csum_finish(h);
+}
+
+/*
+ * The TCP checksum field from the pseudo-header sum @pseudo and the sum @rest of header and
+ * payload. A port that computes it sums header and payload onto the pseudo-header sum it finds
+ * in the field and stores the complement (DPDK's RTE_MBUF_F_TX_TCP_CKSUM contract).
+ */
+static inline uint16_t tcp_csum(uint64_t pseudo, uint64_t rest, unsigned int csum_flags)
+{
+	return (csum_flags & SF_NET_TX_CSUM_TCP) ? (uint16_t)~csum_finish(pseudo) : csum_finish(pseudo + rest);
+}
+
 /*
  * Everything but addresses and ports, which the caller has put in place: the TCP header from
  * its sequence number on, the IP header, and both checksums. @ip is the IPv4 or IPv6 header,
@@ -134,7 +153,6 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 	uint64_t hsum = ports;
 	uint64_t pseudo;
 	uint32_t hlen, l4_len;
-	uint16_t csum;
 
 	/* Options first: their length then comes from writing them, not from a second pass. */
 	hlen = (uint32_t)(opts_write(t + SF_TCP_HLEN, w, opts, &hsum) - t);
@@ -171,25 +189,14 @@ static __rte_always_inline uint32_t tcp_ip_write(uint8_t *ip, uint8_t *t, bool v
 		/* RFC 1122 3.2.1.7: a datagram of ours starts with the default TTL. Checksum 0 for
 		 * now: the header sum below comes from the words stored, not from memory. */
 		h += st_be32_sum(ip + SF_IP4_OFF_TTL, 64u << 24 | SF_IPPROTO_TCP << 16);
-		/* RFC 791 3.1: the checksum of the whole header, unless the port computes it. */
-		csum = 0;
-		if (!(csum_flags & SF_NET_TX_CSUM_IP4))
-			csum = csum_finish(h);
-		st16(ip + SF_IP4_OFF_CSUM, csum);
+		st16(ip + SF_IP4_OFF_CSUM, ip4_csum(h, csum_flags));
 		/* RFC 9293 3.1: pseudo-header = source, destination, zero, protocol, TCP length. */
 		pseudo = addrs + cpu_to_be16(SF_IPPROTO_TCP) + cpu_to_be16((uint16_t)l4_len);
 	}
 
-	if (csum_flags & SF_NET_TX_CSUM_TCP) {
-		/* The port sums header and payload onto the pseudo-header sum it finds in the field
-		 * and stores the complement (DPDK's RTE_MBUF_F_TX_TCP_CKSUM contract). */
-		csum = (uint16_t)~csum_finish(pseudo);
-	} else {
-		/* RFC 9293 3.1: pseudo-header, header, payload. The header length is a multiple of 4,
-		 * so the payload's own sum chains after it (sf_net.h, partial sums). */
-		csum = csum_finish(hsum + pseudo + payload_sum);
-	}
-	st16(t + SF_TCP_OFF_CSUM, csum);
+	/* RFC 9293 3.1: pseudo-header, header, payload. The header length is a multiple of 4, so
+	 * the payload's own sum chains after it (sf_net.h, partial sums). */
+	st16(t + SF_TCP_OFF_CSUM, tcp_csum(pseudo, hsum + payload_sum, csum_flags));
 	return hlen;
 }
 
@@ -334,4 +341,145 @@ uint32_t sf_net_tcp_build(uint8_t *frame, uint32_t room, const struct sf_flow_ke
 				 csum_flags);
 	return tcp_build(frame, room, false, key, src, dst, vlan_tci, w, opts_to_write(w), payload_sum,
 			 csum_flags);
+}
+
+/* ---- the header template ---- */
+
+/* Offset of the timestamps option's TS value in a TCP header carrying @opts (opts_write's
+ * layout: MSS first, then the timestamps word's two leading bytes and kind/length), or 0. */
+static inline uint32_t opts_ts_val_off(unsigned int opts)
+{
+	if (!(opts & SF_OPT_TS))
+		return 0;
+	return SF_TCP_HLEN + ((opts & SF_OPT_MSS) ? 4 : 0) + 4;
+}
+
+int sf_net_tcp_tmpl_init(struct sf_tcp_tmpl *t, uint8_t family, const struct sf_mac *src, uint16_t vlan_tci,
+			 const struct sf_tcp_wr *w, unsigned int csum_flags)
+{
+	const struct sf_flow_key nobody = { .family = family };
+	const struct sf_mac nomac = { { 0 } };
+	bool v6 = family == SF_AF_INET6;
+	uint32_t l4_len, ts_off;
+	uint64_t pseudo;
+	uint8_t *ip, *tcp;
+
+	memset(t, 0, sizeof(*t));
+	if (w->payload_len != 0)
+		return -1;
+	t->w = *w;
+	t->w.seq = 0;
+	t->w.ts_val = 0;
+	/* The generic writer lays the header out, so the two cannot differ: the template is its
+	 * output for the zero address, ports, sequence number and TS value, checksums then
+	 * cleared, and what varies is added to its sums. */
+	t->len = (uint8_t)sf_net_tcp_build(t->hdr, sizeof(t->hdr), &nobody, src, &nomac, vlan_tci, &t->w, 0, 0);
+	if (t->len == 0)
+		return -1;
+	t->family = family;
+	t->csum_flags = (uint8_t)csum_flags;
+	t->l3_off = (uint8_t)(SF_ETH_HLEN + (vlan_tci != 0 ? SF_VLAN_HLEN : 0));
+	t->l4_off = (uint8_t)(t->l3_off + (v6 ? SF_IP6_HLEN : SF_IP4_HLEN));
+	ts_off = opts_ts_val_off(opts_to_write(w));
+	t->ts_off = (uint8_t)(ts_off != 0 ? t->l4_off + ts_off : 0);
+	ip = t->hdr + t->l3_off;
+	tcp = t->hdr + t->l4_off;
+	l4_len = t->len - t->l4_off;
+	st16(tcp + SF_TCP_OFF_CSUM, 0);
+	if (v6) {
+		pseudo = csum_ip6_pseudo64(ip, l4_len, SF_IPPROTO_TCP);
+	} else {
+		st16(ip + SF_IP4_OFF_CSUM, 0);
+		t->ip_sum = csum_partial_inline(ip, SF_IP4_HLEN, 0);
+		pseudo = csum_ip4_pseudo64(ip, l4_len, SF_IPPROTO_TCP);
+	}
+	t->pseudo_sum = fold64(pseudo);
+	t->tcp_sum = csum_partial_inline(tcp, l4_len, 0);
+	return 0;
+}
+
+/*
+ * Does template @t hold the header of @w for @key's family and these @csum_flags? Every field
+ * of @w but the sequence number and the TS value must be the template's: the run from ack to
+ * wscale is compared whole, its padding byte included (lib/tcp zeroes its segments; a
+ * difference there would only make the caller remake the template, never a wrong header).
+ */
+#define WR_FIXED_OFF offsetof(struct sf_tcp_wr, ack)
+#define WR_FIXED_LEN (offsetof(struct sf_tcp_wr, ts_val) - WR_FIXED_OFF)
+_Static_assert(offsetof(struct sf_tcp_wr, seq) < WR_FIXED_OFF &&
+	       offsetof(struct sf_tcp_wr, wnd) > WR_FIXED_OFF && offsetof(struct sf_tcp_wr, flags) > WR_FIXED_OFF &&
+	       offsetof(struct sf_tcp_wr, opts) > WR_FIXED_OFF && offsetof(struct sf_tcp_wr, mss) > WR_FIXED_OFF &&
+	       offsetof(struct sf_tcp_wr, wscale) > WR_FIXED_OFF &&
+	       offsetof(struct sf_tcp_wr, wscale) < WR_FIXED_OFF + WR_FIXED_LEN,
+	       "sf_tcp_wr: ack, wnd, flags, opts, mss and wscale lie between seq and ts_val");
+_Static_assert(offsetof(struct sf_flow_key, rport) == offsetof(struct sf_flow_key, lport) + 2,
+	       "sf_flow_key: the ports lie as the TCP header has them");
+
+static inline bool tmpl_fits(const struct sf_tcp_tmpl *t, const struct sf_flow_key *key, const struct sf_tcp_wr *w,
+			     unsigned int csum_flags)
+{
+	return key->family == t->family && csum_flags == t->csum_flags &&
+	       memcmp((const uint8_t *)w + WR_FIXED_OFF, (const uint8_t *)&t->w + WR_FIXED_OFF, WR_FIXED_LEN) == 0 &&
+	       w->ts_ecr == t->w.ts_ecr && w->payload_len == 0;
+}
+
+/*
+ * The template's header for @key, @dst, @w->seq and @w->ts_val: its fixed bytes copied whole,
+ * then what differs stored and added to the template's sums. @v6 is t->family's.
+ */
+static __rte_always_inline uint32_t tmpl_write(uint8_t *frame, const struct sf_tcp_tmpl *t, bool v6,
+					       const struct sf_flow_key *key, const struct sf_mac *dst,
+					       const struct sf_tcp_wr *w, unsigned int csum_flags)
+{
+	uint8_t *ip = frame + t->l3_off;
+	uint8_t *tcp = frame + t->l4_off;
+	/* Read before the frame is written: the compiler cannot tell the two apart. */
+	uint32_t ports = ld32((const uint8_t *)&key->lport);
+	uint32_t seq = w->seq, ts_val = w->ts_val;
+	uint64_t addrs, pseudo, hsum;
+
+	/* IPv4 headers end by byte 78 (VLAN tag included): 80 bytes copy them in five moves. */
+	memcpy(frame, t->hdr, v6 ? SF_TCP_TMPL_ROOM : 80);
+	memcpy(frame, dst->b, 6);
+	if (v6) {
+		addrs = add_eac(add_eac(ld64(key->laddr), ld64(key->laddr + 8)),
+				add_eac(ld64(key->raddr), ld64(key->raddr + 8)));
+		memcpy(ip + SF_IP6_OFF_SRC, key->laddr, 16);
+		memcpy(ip + SF_IP6_OFF_DST, key->raddr, 16);
+	} else {
+		uint32_t src = ld32(key->laddr), dst4 = ld32(key->raddr);
+
+		st32(ip + SF_IP4_OFF_SRC, src);
+		st32(ip + SF_IP4_OFF_DST, dst4);
+		addrs = (uint64_t)src + dst4;
+		st16(ip + SF_IP4_OFF_CSUM, ip4_csum(t->ip_sum + addrs, csum_flags));
+	}
+	/* lport then rport, as the header has them. */
+	st32(tcp + SF_TCP_OFF_SPORT, ports);
+	/* A few values of at most 32 bits each (IPv6's address sum folded first): no carry out. */
+	pseudo = t->pseudo_sum + (v6 ? fold64(addrs) : addrs);
+	hsum = (uint64_t)t->tcp_sum + ports;
+	hsum += st_be32_sum(tcp + SF_TCP_OFF_SEQ, seq);
+	if (t->ts_off != 0)
+		hsum += st_be32_sum(frame + t->ts_off, ts_val);
+	st16(tcp + SF_TCP_OFF_CSUM, tcp_csum(pseudo, hsum, csum_flags));
+	return t->len;
+}
+
+/* IPv6 out of line, as for the other writers. */
+static __rte_noinline uint32_t tmpl_write6(uint8_t *frame, const struct sf_tcp_tmpl *t, const struct sf_flow_key *key,
+					   const struct sf_mac *dst, const struct sf_tcp_wr *w, unsigned int csum_flags)
+{
+	return tmpl_write(frame, t, true, key, dst, w, csum_flags);
+}
+
+uint32_t sf_net_tcp_tmpl_write(uint8_t *frame, uint32_t room, const struct sf_tcp_tmpl *t,
+			       const struct sf_flow_key *key, const struct sf_mac *dst, const struct sf_tcp_wr *w,
+			       unsigned int csum_flags)
+{
+	if (unlikely(!tmpl_fits(t, key, w, csum_flags) || room < SF_TCP_TMPL_ROOM))
+		return 0;
+	if (key->family == SF_AF_INET6)
+		return tmpl_write6(frame, t, key, dst, w, csum_flags);
+	return tmpl_write(frame, t, false, key, dst, w, csum_flags);
 }
