@@ -297,6 +297,7 @@ static inline void val_placed(struct sf_conn *c, uint32_t v, uint32_t bi, unsign
 }
 
 /* table.c */
+uint32_t tbl_crc_hash_fn(const struct sf_flow_key *key, void *ctx); /* the default hash_fn */
 uint32_t *tbl_find_key(const struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash);
 int tbl_insert_slow(struct sf_conn *c, uint32_t hash, uint32_t v);
 

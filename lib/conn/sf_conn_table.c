@@ -71,7 +71,7 @@ void sf_conn_free(struct sf_conn *c)
 	free(c);
 }
 
-static uint32_t crc_hash_fn(const struct sf_flow_key *key, void *ctx)
+uint32_t tbl_crc_hash_fn(const struct sf_flow_key *key, void *ctx)
 {
 	(void)ctx;
 	return sf_conn_hash_crc(key);
@@ -104,7 +104,7 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	c->h.nb = (uint32_t)nb;
 	c->table_cap = (uint32_t)slots;
 	c->table_bytes = (size_t)nb * sizeof(struct sf_bucket);
-	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : crc_hash_fn;
+	c->hash_fn = cfg->hash_fn != NULL ? cfg->hash_fn : tbl_crc_hash_fn;
 	c->hash_ctx = cfg->hash_ctx;
 	c->h.buckets = big_alloc(c->table_bytes, cfg->numa_node);
 	if (c->h.buckets == NULL)

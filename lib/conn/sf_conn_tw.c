@@ -8,6 +8,10 @@
  * free ahead of that (the soft cap), so at rates that outrun 2MSL the recycling happens in
  * prefetched batches instead of one cache miss per new entry.
  */
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
 #include "sf_conn_priv.h"
 
 static inline uint32_t tw_value(enum sf_conn_kind k, uint32_t i)
@@ -26,7 +30,7 @@ static inline uint32_t *gauge_of(struct sf_conn *c, enum sf_conn_kind k)
 }
 
 /* Ports 0/0 mark a hole: lib/net drops TCP port 0, so no live entry has them. */
-static bool tw_is_hole(const struct sf_conn *c, uint32_t v)
+static inline bool tw_is_hole(const struct sf_conn *c, uint32_t v)
 {
 	if (sf_conn_kind(v) == SF_CONN_TW6) {
 		const struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
@@ -38,7 +42,7 @@ static bool tw_is_hole(const struct sf_conn *c, uint32_t v)
 	return e->lport == 0 && e->rport == 0;
 }
 
-static void tw_make_hole(struct sf_conn *c, uint32_t v)
+static inline void tw_make_hole(struct sf_conn *c, uint32_t v)
 {
 	if (sf_conn_kind(v) == SF_CONN_TW6) {
 		struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
@@ -52,18 +56,51 @@ static void tw_make_hole(struct sf_conn *c, uint32_t v)
 }
 
 /* IPv6 entries keep their hash; IPv4 ones have no room for it and recompute it. */
-static uint32_t tw_hash(const struct sf_conn *c, uint32_t v)
+/*
+ * sf_conn_hash_crc() of an IPv4 entry's key without building the key: the key's five 64-bit
+ * words are its local address (zero-extended), zero, its remote address, zero, and ports with
+ * the family (sf_net.h's layout, read as a little-endian host does). Expiry hashes one entry per
+ * connection at full load: a 40-byte key zeroed and filled, and an indirect call, cost more than
+ * the five CRC steps.
+ */
+static inline uint32_t tw4_hash_crc(const struct sf_tw4 *e)
+{
+#if defined(__SSE4_2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t l, r;
+	uint64_t h = UINT32_MAX;
+
+	memcpy(&l, e->laddr, 4);
+	memcpy(&r, e->raddr, 4);
+	h = _mm_crc32_u64(h, l);
+	h = _mm_crc32_u64(h, 0);
+	h = _mm_crc32_u64(h, r);
+	h = _mm_crc32_u64(h, 0);
+	return (uint32_t)_mm_crc32_u64(h, (uint64_t)e->lport | (uint64_t)e->rport << 16 |
+					      (uint64_t)SF_AF_INET << 32);
+#else
+	struct sf_flow_key k = { .lport = e->lport, .rport = e->rport, .family = SF_AF_INET };
+
+	memcpy(k.laddr, e->laddr, 4);
+	memcpy(k.raddr, e->raddr, 4);
+	return sf_conn_hash_crc(&k);
+#endif
+}
+
+/* The table hash of TIME_WAIT entry @v's key: IPv6 entries keep theirs. */
+static inline uint32_t tw_hash(const struct sf_conn *c, uint32_t v)
 {
 	struct sf_flow_key k;
 
 	if (sf_conn_kind(v) == SF_CONN_TW6)
 		return tw6_at(c, sf_conn_index(v))->hash;
+	if (c->hash_fn == tbl_crc_hash_fn)
+		return tw4_hash_crc(tw4_at(c, sf_conn_index(v)));
 	sf_tw_key(c, v, &k);
 	return c->hash_fn(&k, c->hash_ctx);
 }
 
 /* Unmap live entry @v and leave a hole. */
-static void tw_unmap(struct sf_conn *c, uint32_t v, uint32_t hash)
+static inline void tw_unmap(struct sf_conn *c, uint32_t v, uint32_t hash)
 {
 	uint32_t *slot = tbl_find_val(c, hash, v);
 
@@ -72,7 +109,7 @@ static void tw_unmap(struct sf_conn *c, uint32_t v, uint32_t hash)
 	tw_make_hole(c, v);
 }
 
-static void ring_pop(struct sf_conn *c, enum sf_conn_kind k)
+static inline void ring_pop(struct sf_conn *c, enum sf_conn_kind k)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
 
@@ -290,8 +327,8 @@ static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
 
 /* Hash of the entry @j places behind @start in ring @k, its bucket prefetched, when it is live
  * and leaves now (due, or among the first @force slots); otherwise 0, unused. */
-static uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t start, uint32_t j, uint32_t force,
-				uint32_t now)
+static inline uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t start, uint32_t j,
+				       uint32_t force, uint32_t now)
 {
 	const struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t i = start + j >= r->cap ? start + j - r->cap : start + j;
@@ -320,8 +357,9 @@ static inline bool ring_idle(const struct sf_conn *c, enum sf_conn_kind k, uint3
  * push would end them, but here in a batch whose table buckets are fetched ahead). @budget
  * counts holes skipped too.
  */
-static __attribute__((noinline)) void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now,
-						  unsigned int *budget, unsigned int *expired, unsigned int *recycled)
+static __attribute__((always_inline)) inline void ring_expire(struct sf_conn *c, enum sf_conn_kind k, uint32_t now,
+							      unsigned int *budget, unsigned int *expired,
+							      unsigned int *recycled)
 {
 	struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t limit = *budget < r->count ? *budget : r->count;
@@ -353,14 +391,29 @@ static __attribute__((noinline)) void ring_expire(struct sf_conn *c, enum sf_con
 	}
 }
 
+/* ring_expire() once per kind, the kind a constant: its helpers' IPv4-or-IPv6 tests fold away
+ * (one entry per connection passes through here at full load). Out of line: most polls find
+ * both rings idle. */
+static __attribute__((noinline)) void ring_expire_tw4(struct sf_conn *c, uint32_t now, unsigned int *budget,
+						      unsigned int *expired, unsigned int *recycled)
+{
+	ring_expire(c, SF_CONN_TW4, now, budget, expired, recycled);
+}
+
+static __attribute__((noinline)) void ring_expire_tw6(struct sf_conn *c, uint32_t now, unsigned int *budget,
+						      unsigned int *expired, unsigned int *recycled)
+{
+	ring_expire(c, SF_CONN_TW6, now, budget, expired, recycled);
+}
+
 unsigned int sf_tw_expire(struct sf_conn *c, uint64_t now, unsigned int budget)
 {
 	unsigned int expired = 0, recycled = 0;
 
 	if (!ring_idle(c, SF_CONN_TW4, (uint32_t)now))
-		ring_expire(c, SF_CONN_TW4, (uint32_t)now, &budget, &expired, &recycled);
+		ring_expire_tw4(c, (uint32_t)now, &budget, &expired, &recycled);
 	if (!ring_idle(c, SF_CONN_TW6, (uint32_t)now))
-		ring_expire(c, SF_CONN_TW6, (uint32_t)now, &budget, &expired, &recycled);
+		ring_expire_tw6(c, (uint32_t)now, &budget, &expired, &recycled);
 	c->stats.tw_expired += expired;
 	c->stats.tw_recycled += recycled;
 	return expired + recycled;

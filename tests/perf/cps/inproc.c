@@ -15,7 +15,7 @@
  * inproc_server_poll_warm(), which callgrind does not count, so start-up (ARP, first touches of
  * the pools) stays out of the figure.
  *
- *   inproc --workload a|b --close client|server --conns N --warmup N --concurrency N
+ *   inproc --workload a|b --close client|server --conns N --warmup N --concurrency N [--timewait N]
  *
  * Prints "server_conns_counted N client_completed N client_failed N server_retrans N".
  */
@@ -76,7 +76,7 @@ static uint64_t retrans(const struct sf_lcore *lc)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--workload a|b] [--close client|server] [--conns N] [--warmup N] "
-			"[--concurrency N] [--body-check on|off]\n", prog);
+			"[--concurrency N] [--body-check on|off] [--timewait N]\n", prog);
 	exit(2);
 }
 
@@ -110,6 +110,8 @@ int main(int argc, char **argv)
 			concurrency = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--body-check") == 0)
 			body_check = strcmp(argv[++i], "off") != 0;
+		else if (strcmp(argv[i], "--timewait") == 0)
+			sizes.tw4 = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else
 			usage(argv[0]);
 	}
