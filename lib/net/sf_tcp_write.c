@@ -400,18 +400,14 @@ int sf_net_tcp_tmpl_init(struct sf_tcp_tmpl *t, uint8_t family, const struct sf_
 
 /*
  * Does template @t hold the header of @w for @key's family and these @csum_flags? Every field
- * of @w but the sequence number and the TS value must be the template's: the run from ack to
- * wscale is compared whole, its padding byte included (lib/tcp zeroes its segments; a
- * difference there would only make the caller remake the template, never a wrong header).
+ * of @w but the sequence number and the TS value must be the template's: ack, wnd, flags and opts
+ * compared as one 8-byte run, then mss and wscale, never the padding byte behind wscale (a
+ * compound literal or a copy need not zero it).
  */
-#define WR_FIXED_OFF offsetof(struct sf_tcp_wr, ack)
-#define WR_FIXED_LEN (offsetof(struct sf_tcp_wr, ts_val) - WR_FIXED_OFF)
-_Static_assert(offsetof(struct sf_tcp_wr, seq) < WR_FIXED_OFF &&
-	       offsetof(struct sf_tcp_wr, wnd) > WR_FIXED_OFF && offsetof(struct sf_tcp_wr, flags) > WR_FIXED_OFF &&
-	       offsetof(struct sf_tcp_wr, opts) > WR_FIXED_OFF && offsetof(struct sf_tcp_wr, mss) > WR_FIXED_OFF &&
-	       offsetof(struct sf_tcp_wr, wscale) > WR_FIXED_OFF &&
-	       offsetof(struct sf_tcp_wr, wscale) < WR_FIXED_OFF + WR_FIXED_LEN,
-	       "sf_tcp_wr: ack, wnd, flags, opts, mss and wscale lie between seq and ts_val");
+#define WR_RUN_OFF offsetof(struct sf_tcp_wr, ack)
+_Static_assert(offsetof(struct sf_tcp_wr, wnd) == WR_RUN_OFF + 4 && offsetof(struct sf_tcp_wr, flags) == WR_RUN_OFF + 6 &&
+	       offsetof(struct sf_tcp_wr, opts) == WR_RUN_OFF + 7,
+	       "sf_tcp_wr: ack, wnd, flags and opts fill 8 bytes without padding");
 _Static_assert(offsetof(struct sf_flow_key, rport) == offsetof(struct sf_flow_key, lport) + 2,
 	       "sf_flow_key: the ports lie as the TCP header has them");
 
@@ -419,8 +415,8 @@ static inline bool tmpl_fits(const struct sf_tcp_tmpl *t, const struct sf_flow_k
 			     unsigned int csum_flags)
 {
 	return key->family == t->family && csum_flags == t->csum_flags &&
-	       memcmp((const uint8_t *)w + WR_FIXED_OFF, (const uint8_t *)&t->w + WR_FIXED_OFF, WR_FIXED_LEN) == 0 &&
-	       w->ts_ecr == t->w.ts_ecr && w->payload_len == 0;
+	       ld64((const uint8_t *)w + WR_RUN_OFF) == ld64((const uint8_t *)&t->w + WR_RUN_OFF) &&
+	       w->mss == t->w.mss && w->wscale == t->w.wscale && w->ts_ecr == t->w.ts_ecr && w->payload_len == 0;
 }
 
 /*
