@@ -6,10 +6,14 @@ reports when the machine's speed moves between minutes.
   tests/perf/cps/ab.py --variant old=/path/to/old/build-perf --variant new=build-perf
   tests/perf/cps/ab.py --variant big=build-perf \\
         --variant small=build-perf --server-cmd small='set conn tcbs 8192 timewait 8192'
+  tests/perf/cps/ab.py --variant here=build-perf --variant swapped=build-perf --cpus swapped=0,1
 
 Each pair runs every variant once, in turn, with run.py's memif_run() (one workload, one close
 policy, --seconds per run); the table gives each run's server CPS and both sides' load, and the
-ratio of each variant to the first within every pair, with their median.
+ratio of each variant to the first within every pair, with their median. Each run also gives
+both sides' busy cycles per connection; --cpus runs a variant's server and client on other CPUs
+(1 and 0 by default), so that a cost that follows a process is told from one that follows a CPU
+(the two vCPUs of this VM do not always run at the same speed).
 """
 import argparse
 import os
@@ -42,6 +46,8 @@ def main():
                     help="a command for the server of variant NAME before the run (repeat)")
     ap.add_argument("--client-cmd", action="append", default=[], metavar="NAME=COMMAND",
                     help="a command for the client of variant NAME before the run (repeat)")
+    ap.add_argument("--cpus", action="append", default=[], metavar="NAME=SERVER,CLIENT",
+                    help="the CPUs of variant NAME's server and client (default 1,0)")
     ap.add_argument("--workload", choices=sorted(run.WORKLOADS), default="a")
     ap.add_argument("--close", choices=("client", "server"), default="client")
     ap.add_argument("--pairs", type=int, default=3)
@@ -58,27 +64,35 @@ def main():
 
     variants = [(n, v[-1]) for n, v in named(args.variant).items()]
     srv_cmds, cli_cmds = named(args.server_cmd), named(args.client_cmd)
+    cpus = {n: tuple(int(x) for x in v[-1].split(",")) for n, v in named(args.cpus).items()}
     res = {n: [] for n, _ in variants}
-    base_memif = run.Memif
+    base_memif, base_cpus = run.Memif, (run.SRV_CPU, run.CLI_CPU)
     try:
         for i in range(args.pairs):
             for name, build in variants:
                 run.Memif = pair_with_commands(srv_cmds.get(name, []), cli_cmds.get(name, []))
+                run.SRV_CPU, run.CLI_CPU = cpus.get(name, base_cpus)
                 with tempfile.TemporaryDirectory(prefix="sf-ab-") as tmp:
                     r = run.memif_run(os.path.join(build, "app", "synfin"), tmp, args.workload, args.close,
                                       args.seconds, args.concurrency, f"ab{name[:4]}{i}")
                 res[name].append(r)
                 run.log(f"pair {i + 1} {name}: server CPS {r['server_cps']:,.0f}, load srv/cli "
-                        f"{r['server_load']:.0%}/{r['client_load']:.0%}, retrans {r['retrans']}, failed {r['failed']}")
+                        f"{r['server_load']:.0%}/{r['client_load']:.0%}, busy cycles per connection srv/cli "
+                        f"{r['server_cycles_per_conn']:,.0f}/{r['client_cycles_per_conn']:,.0f}, "
+                        f"retrans {r['retrans']}, failed {r['failed']}")
     finally:
         run.Memif = base_memif
+        run.SRV_CPU, run.CLI_CPU = base_cpus
     base = variants[0][0]
     print(f"workload {args.workload}, {args.close} closes, {args.pairs} pair(s) of {args.seconds} s, server CPS:")
     for name, _ in variants:
         cps = [r["server_cps"] for r in res[name]]
         ratios = [r["server_cps"] / b["server_cps"] for r, b in zip(res[name], res[base])]
+        cli_srv = [r["client_cycles_per_conn"] / r["server_cycles_per_conn"] for r in res[name]]
         print(f"  {name:12} runs {' / '.join(f'{c:,.0f}' for c in cps)}; ratio to {base} per pair "
-              f"{' / '.join(f'{x:.2f}' for x in ratios)}, median {statistics.median(ratios):.2f}")
+              f"{' / '.join(f'{x:.2f}' for x in ratios)}, median {statistics.median(ratios):.2f}; "
+              f"client/server busy cycles per connection {' / '.join(f'{x:.2f}' for x in cli_srv)}, "
+              f"median {statistics.median(cli_srv):.2f}")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,13 @@ def busy_share(before, after):
     return busy / (idle + busy) if idle + busy else None
 
 
+def busy_per(before, after, conns):
+    """Busy cycles (polls that received frames) between two `show lcore stats` readings, per
+    connection completed in between."""
+    busy = after.get("busy_cycles", 0) - before.get("busy_cycles", 0)
+    return busy / conns if conns else None
+
+
 def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
     w = WORKLOADS[wl]
     pair = Memif(binary, tag, tmp)
@@ -174,6 +181,10 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
             # side sits near 100 %).
             "server_load": busy_share(polls0[0], polls1[0]),
             "client_load": busy_share(polls0[1], polls1[1]),
+            # What each lcore spent on a connection in the window, in TSC cycles of polls that
+            # received frames: the two sides' costs side by side.
+            "server_cycles_per_conn": busy_per(polls0[0], polls1[0], s1 - s0),
+            "client_cycles_per_conn": busy_per(polls0[1], polls1[1], s1 - s0),
         }
         return r
     finally:
