@@ -78,7 +78,8 @@ def main():
                 res[name].append(r)
                 run.log(f"pair {i + 1} {name}: server CPS {r['server_cps']:,.0f}, load srv/cli "
                         f"{r['server_load']:.0%}/{r['client_load']:.0%}, busy cycles per connection srv/cli "
-                        f"{r['server_cycles_per_conn']:,.0f}/{r['client_cycles_per_conn']:,.0f}, "
+                        f"{r['server_cycles_per_conn']:,.0f}/{r['client_cycles_per_conn']:,.0f}, rx frames per busy poll "
+                        f"srv/cli {r['server_rx_per_poll']:.1f}/{r['client_rx_per_poll']:.1f}, "
                         f"retrans {r['retrans']}, failed {r['failed']}")
     finally:
         run.Memif = base_memif

@@ -110,6 +110,13 @@ def busy_per(before, after, conns):
     return busy / conns if conns else None
 
 
+def frames_per_poll(before, after):
+    """Frames received per poll that received any, between two `show lcore stats` readings: how
+    full the rx bursts ran (SF_BURST at most)."""
+    polls = after.get("busy_polls", 0) - before.get("busy_polls", 0)
+    return (after.get("rx_pkts", 0) - before.get("rx_pkts", 0)) / polls if polls else None
+
+
 def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
     w = WORKLOADS[wl]
     pair = Memif(binary, tag, tmp)
@@ -185,6 +192,8 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
             # received frames: the two sides' costs side by side.
             "server_cycles_per_conn": busy_per(polls0[0], polls1[0], s1 - s0),
             "client_cycles_per_conn": busy_per(polls0[1], polls1[1], s1 - s0),
+            "server_rx_per_poll": frames_per_poll(polls0[0], polls1[0]),
+            "client_rx_per_poll": frames_per_poll(polls0[1], polls1[1]),
         }
         return r
     finally:
