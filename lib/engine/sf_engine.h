@@ -27,6 +27,15 @@
 #define SF_BURST 32
 #define SF_MAX_LCORES 64
 
+/*
+ * Payloads up to this many bytes are copied behind the header into the segment's own mbuf;
+ * longer ones are attached by reference (an extbuf mbuf chained after the header). For a small
+ * payload the copy is the cheaper: attaching takes a second mbuf, two atomic updates of the
+ * shared info's refcount (its free in the PMD too), and gives the PMD a second segment to walk
+ * (memif copies it anyway). A NIC that DMAs is spared copying a full MSS.
+ */
+#define SF_PAYLOAD_COPY_MAX 512
+
 /** Per-lcore counters, written only by their lcore, read by the main lcore without locks. */
 #define SF_LCORE_COUNTERS(X)                                                                   \
 	X(rx_pkts)                                                                             \

@@ -91,35 +91,53 @@ static inline const struct sf_response *app_stream(const struct sf_lcore *lc, co
 
 
 /*
- * An mbuf holding @p len bytes of the connection's stream at @p off, by reference into the
- * listener's prebuilt response, and the bytes' one's-complement sum in *@p sum. A segment that
- * starts on a chunk boundary and spans the chunk uses the sum computed at start.
+ * A segment's payload: @p len bytes of the connection's stream (the listener's prebuilt response,
+ * or the client's request) at @p bytes, their one's-complement sum in @p sum.
  */
-static struct rte_mbuf *body_attach(struct sf_lcore *lc, const struct sf_response *r, uint32_t off, uint16_t len,
-				    uint32_t *sum)
+struct seg_payload {
+	const struct sf_response *stream;
+	const uint8_t *bytes;
+	uint32_t sum;
+	uint16_t len;
+};
+
+/*
+ * The payload of @p len bytes of stream @p r at stream offset @p off. Two responses in one segment
+ * (pipelined requests) are cut at the first one's end: lib/tcp cuts segments at the MSS, not at
+ * response boundaries. A segment that starts on a chunk boundary and spans the chunk uses the sum
+ * computed at start.
+ */
+static inline void payload_at(struct seg_payload *pl, const struct sf_response *r, uint32_t off, uint16_t len)
 {
 	uint32_t at = off < r->len ? off : off % r->len;
-	struct rte_mbuf *b;
 
-	if (unlikely(at + len > r->len)) {
-		/* Two responses in one segment (pipelined requests): lib/tcp cuts segments at the
-		 * MSS, not at response boundaries; send the first response's tail only. */
+	if (unlikely(at + len > r->len))
 		len = (uint16_t)(r->len - at);
-	}
-	b = rte_pktmbuf_alloc(lc->mp);
+	pl->stream = r;
+	pl->bytes = r->bytes + at;
+	pl->len = len;
+	/* The usual segment carries a whole response from its first byte: no division for it. */
+	if (at == 0 && (len == r->chunk || len == r->len))
+		pl->sum = r->chunk_sum[0];
+	else if (at % r->chunk == 0 && (len == r->chunk || at + len == r->len))
+		pl->sum = r->chunk_sum[at / r->chunk];
+	else
+		pl->sum = sf_csum_partial(pl->bytes, len, 0);
+}
+
+/* An mbuf holding payload @p pl by reference into its stream's bytes; NULL: no mbuf. */
+static struct rte_mbuf *payload_attach(struct sf_lcore *lc, const struct seg_payload *pl)
+{
+	const struct sf_response *r = pl->stream;
+	struct rte_mbuf *b = rte_pktmbuf_alloc(lc->mp);
+
 	if (unlikely(b == NULL))
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&lc->body_shinfo, 1);
-	rte_pktmbuf_attach_extbuf(b, r->bytes + at, r->iova + at, len, &lc->body_shinfo);
-	b->data_len = len;
-	b->pkt_len = len;
-	/* The usual segment carries a whole response from its first byte: no division for it. */
-	if (at == 0 && (len == r->chunk || len == r->len))
-		*sum = r->chunk_sum[0];
-	else if (at % r->chunk == 0 && (len == r->chunk || at + len == r->len))
-		*sum = r->chunk_sum[at / r->chunk];
-	else
-		*sum = sf_csum_partial(r->bytes + at, len, 0);
+	rte_pktmbuf_attach_extbuf(b, (void *)(uintptr_t)pl->bytes, r->iova + (uint64_t)(pl->bytes - r->bytes),
+				  pl->len, &lc->body_shinfo);
+	b->data_len = pl->len;
+	b->pkt_len = pl->len;
 	return b;
 }
 
@@ -157,17 +175,34 @@ static inline uint8_t pkt_family(const struct sf_pkt *pkt)
 	return pkt->kind == SF_PKT_TCP4 ? SF_AF_INET : SF_AF_INET6;
 }
 
-/* Header @p m of @p hdr_len bytes, then @p body (NULL: none) chained after it, queued on port
- * @p pi: the one tail of every segment sent, fresh or written over the frame it answers. */
+/*
+ * Header @p m of @p hdr_len bytes, then payload @p pl (NULL: none) copied behind it when small
+ * and there is room, else chained after it by reference, queued on port @p pi: the one tail of
+ * every segment sent, fresh or written over the frame it answers. Without an mbuf to attach the
+ * payload to, the segment is not sent (counted; retransmission covers it).
+ */
 static inline void tx_segment(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *m, uint32_t hdr_len,
-			      struct rte_mbuf *body)
+			      const struct seg_payload *pl)
 {
 	m->data_len = (uint16_t)hdr_len;
 	m->pkt_len = hdr_len;
-	if (body != NULL) {
-		m->next = body;
-		m->nb_segs = 2;
-		m->pkt_len += body->data_len;
+	if (pl != NULL) {
+		if (likely(pl->len <= SF_PAYLOAD_COPY_MAX &&
+			   hdr_len + pl->len <= (uint32_t)m->buf_len - m->data_off)) {
+			rte_memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, hdr_len), pl->bytes, pl->len);
+			m->data_len = (uint16_t)(hdr_len + pl->len);
+		} else {
+			struct rte_mbuf *body = payload_attach(lc, pl);
+
+			if (unlikely(body == NULL)) {
+				lc->stats.tcp_tx_nombuf++;
+				rte_pktmbuf_free(m);
+				return;
+			}
+			m->next = body;
+			m->nb_segs = 2;
+		}
+		m->pkt_len += pl->len;
 	}
 	sf_lcore_tx(lc, pi, m);
 }
@@ -194,11 +229,10 @@ static inline uint32_t syn_header(struct sf_lcore *lc, uint8_t *frame, uint32_t 
 
 /*
  * A segment of connection @p idx built from scratch in a fresh mbuf from the connection's key,
- * @p body (NULL: none, else sent with it or freed) chained after the header; @p syn: it is a
- * client's SYN (tx_syn).
+ * with payload @p pl (NULL: none); @p syn: it is a client's SYN (tx_syn).
  */
 static __rte_always_inline void tx_build_as(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
-					    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum, bool syn)
+					    const struct sf_tcp_wr *w, const struct seg_payload *pl, bool syn)
 {
 	const struct sf_port *p = lc->ports[pi];
 	/* The key is the TCB's neighbour in the table, only read to build a segment. */
@@ -210,7 +244,6 @@ static __rte_always_inline void tx_build_as(struct sf_lcore *lc, uint16_t pi, ui
 
 	if (unlikely(m == NULL)) {
 		lc->stats.tcp_tx_nombuf++;
-		rte_pktmbuf_free(body);
 		return;
 	}
 	csum = tx_csum_setup(p, m, key->family, RTE_ETHER_HDR_LEN, w);
@@ -221,14 +254,14 @@ static __rte_always_inline void tx_build_as(struct sf_lcore *lc, uint16_t pi, ui
 				     (const struct sf_mac *)a->peer_mac, w, csum);
 	else
 		hdr_len = sf_net_tcp_build(frame, room, key, (const struct sf_mac *)&p->mac,
-					   (const struct sf_mac *)a->peer_mac, 0, w, psum, csum);
-	tx_segment(lc, pi, m, hdr_len, body);
+					   (const struct sf_mac *)a->peer_mac, 0, w, pl != NULL ? pl->sum : 0, csum);
+	tx_segment(lc, pi, m, hdr_len, pl);
 }
 
 static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
-			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+			    const struct sf_tcp_wr *w, const struct seg_payload *pl)
 {
-	tx_build_as(lc, pi, idx, a, w, body, psum, false);
+	tx_build_as(lc, pi, idx, a, w, pl, false);
 }
 
 /* The SYN of a client's connect (RFC 9293 3.10.1). A SYN sent again (RTO) is built as any other
@@ -236,40 +269,37 @@ static inline void tx_build(struct sf_lcore *lc, uint16_t pi, uint32_t idx, cons
 static inline void tx_syn(struct sf_lcore *lc, uint16_t pi, uint32_t idx, const struct conn_app *a,
 			  const struct sf_tcp_wr *w)
 {
-	tx_build_as(lc, pi, idx, a, w, NULL, 0, true);
+	tx_build_as(lc, pi, idx, a, w, NULL, true);
 }
 
 /*
- * The body of segment @p s: its stream bytes, attached by reference, their sum in *@p psum.
- * body_attach() may cut it short (two responses in one segment): the header follows the body.
- * NULL when there is no stream or no mbuf (counted): the segment is not sent.
+ * The payload of segment @p s in *@p pl: its stream bytes (payload_at() may cut it short, and the
+ * header follows). False when the connection has no stream (counted): the segment is not sent.
  */
-static inline struct rte_mbuf *seg_body(struct sf_lcore *lc, const struct conn_app *a, struct sf_tcp_out_seg *s,
-					uint32_t *psum)
+static inline bool seg_payload(struct sf_lcore *lc, const struct conn_app *a, struct sf_tcp_out_seg *s,
+			       struct seg_payload *pl)
 {
 	const struct sf_response *stream = a != NULL ? app_stream(lc, a) : NULL;
-	struct rte_mbuf *body = stream != NULL && stream->len
-					? body_attach(lc, stream, s->data_off, s->wr.payload_len, psum)
-					: NULL;
 
-	if (unlikely(body == NULL)) {
+	if (unlikely(stream == NULL || stream->len == 0)) {
 		lc->stats.tcp_tx_nombuf++;
-		return NULL;
+		return false;
 	}
-	s->wr.payload_len = body->data_len;
-	return body;
+	payload_at(pl, stream, s->data_off, s->wr.payload_len);
+	s->wr.payload_len = pl->len;
+	return true;
 }
 
 /* Segment @p w written over the frame @p rx it answers (a single segment, classify takes no
- * other), @p body (NULL: none) chained after the header. */
+ * other), with payload @p pl (NULL: none). */
 static inline void tx_reply(struct sf_lcore *lc, uint16_t pi, struct rte_mbuf *rx, const struct sf_rx_frame *x,
-			    const struct sf_tcp_wr *w, struct rte_mbuf *body, uint32_t psum)
+			    const struct sf_tcp_wr *w, const struct seg_payload *pl)
 {
 	const struct sf_pkt *pkt = &x->pkt;
 	unsigned int csum = tx_csum_setup(lc->ports[pi], rx, pkt_family(pkt), pkt->l3_off, w);
-	uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, w, psum, csum);
+	uint32_t hdr_len = sf_net_tcp_reply(rte_pktmbuf_mtod(rx, uint8_t *), pkt, w, pl != NULL ? pl->sum : 0, csum);
 
-	tx_segment(lc, pi, rx, hdr_len, body);
+	tx_segment(lc, pi, rx, hdr_len, pl);
 }
 
 /*
@@ -284,18 +314,20 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 {
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		struct sf_tcp_out_seg *s = &out->seg[i];
-		struct rte_mbuf *body = NULL;
-		uint32_t psum = 0;
+		struct seg_payload body, *pl = NULL;
 
-		if (s->wr.payload_len != 0 && (body = seg_body(lc, a, s, &psum)) == NULL)
-			continue;
+		if (s->wr.payload_len != 0) {
+			if (!seg_payload(lc, a, s, &body))
+				continue;
+			pl = &body;
+		}
 		if (rx != NULL) {
-			tx_reply(lc, pi, rx, x, &s->wr, body, psum);
+			tx_reply(lc, pi, rx, x, &s->wr, pl);
 			rx = NULL;
 		} else if (likely(a != NULL)) {
-			tx_build(lc, pi, idx, a, &s->wr, body, psum);
+			tx_build(lc, pi, idx, a, &s->wr, pl);
 		} else {
-			break; /* no connection (and no body), no peer MAC to build a frame for */
+			break; /* no connection (and no payload), no peer MAC to build a frame for */
 		}
 	}
 	if (rx != NULL)
@@ -313,16 +345,14 @@ static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, s
 	struct sf_tcp_out_seg *s = &out->seg[0];
 
 	if (likely(rx != NULL && out->nseg == 1)) {
-		struct rte_mbuf *body;
-		uint32_t psum;
+		struct seg_payload body;
 
 		if (likely(s->wr.payload_len == 0)) {
-			tx_reply(lc, pi, rx, x, &s->wr, NULL, 0);
+			tx_reply(lc, pi, rx, x, &s->wr, NULL);
 			return;
 		}
-		body = seg_body(lc, a, s, &psum);
-		if (likely(body != NULL))
-			tx_reply(lc, pi, rx, x, &s->wr, body, psum);
+		if (likely(seg_payload(lc, a, s, &body)))
+			tx_reply(lc, pi, rx, x, &s->wr, &body);
 		else
 			sf_lcore_rx_done(lc, rx);
 		return;
@@ -332,7 +362,7 @@ static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, s
 		return;
 	}
 	if (rx == NULL && a != NULL && out->nseg == 1 && s->wr.payload_len == 0) {
-		tx_build(lc, pi, idx, a, &s->wr, NULL, 0);
+		tx_build(lc, pi, idx, a, &s->wr, NULL);
 		return;
 	}
 	tcp_transmit_all(lc, pi, rx, x, idx, a, out);

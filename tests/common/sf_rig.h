@@ -49,8 +49,9 @@ int sf_rig_port_create(struct sf_rig_port *rp, const char *name, struct rte_memp
 
 /**
  * The wire between two rig ports: move what is queued on @p from to @p to, each frame flattened
- * into one segment as memif's copy would (synfin's replies carry their body by reference in a
- * second segment and its rx path takes single-segment frames). Frames that cannot be moved
+ * into one segment as memif's copy would (synfin sends a payload longer than
+ * SF_PAYLOAD_COPY_MAX by reference in a second segment, and its rx path takes single-segment
+ * frames). Frames that cannot be moved
  * are freed. @return the frames moved.
  */
 unsigned int sf_rig_wire(struct rte_ring *from, struct rte_ring *to);
