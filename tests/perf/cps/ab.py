@@ -7,6 +7,7 @@ reports when the machine's speed moves between minutes.
   tests/perf/cps/ab.py --variant big=build-perf \\
         --variant small=build-perf --server-cmd small='set conn tcbs 8192 timewait 8192'
   tests/perf/cps/ab.py --variant here=build-perf --variant swapped=build-perf --cpus swapped=0,1
+  tests/perf/cps/ab.py --variant c256=build-perf --variant c1000=build-perf --concurrency c1000=1000
 
 Each pair runs every variant once, in turn, with run.py's memif_run() (one workload, one close
 policy, --seconds per run); the table gives each run's server CPS and both sides' load, and the
@@ -52,7 +53,9 @@ def main():
     ap.add_argument("--close", choices=("client", "server"), default="client")
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--concurrency", type=int, default=1000)
+    ap.add_argument("--concurrency", action="append", default=[], metavar="[NAME=]N",
+                    help="the client's concurrency, for all variants or for variant NAME "
+                         f"(default {run.DEFAULT_CONCURRENCY})")
     args = ap.parse_args()
 
     def named(items):
@@ -65,6 +68,8 @@ def main():
     variants = [(n, v[-1]) for n, v in named(args.variant).items()]
     srv_cmds, cli_cmds = named(args.server_cmd), named(args.client_cmd)
     cpus = {n: tuple(int(x) for x in v[-1].split(",")) for n, v in named(args.cpus).items()}
+    conc_all = [int(c) for c in args.concurrency if "=" not in c]
+    conc = {n: int(v[-1]) for n, v in named(c for c in args.concurrency if "=" in c).items()}
     res = {n: [] for n, _ in variants}
     base_memif, base_cpus = run.Memif, (run.SRV_CPU, run.CLI_CPU)
     try:
@@ -74,7 +79,8 @@ def main():
                 run.SRV_CPU, run.CLI_CPU = cpus.get(name, base_cpus)
                 with tempfile.TemporaryDirectory(prefix="sf-ab-") as tmp:
                     r = run.memif_run(os.path.join(build, "app", "synfin"), tmp, args.workload, args.close,
-                                      args.seconds, args.concurrency, f"ab{name[:4]}{i}")
+                                      args.seconds, conc.get(name, conc_all[-1] if conc_all else run.DEFAULT_CONCURRENCY),
+                                      f"ab{name[:4]}{i}")
                 res[name].append(r)
                 run.log(f"pair {i + 1} {name}: server CPS {r['server_cps']:,.0f}, load srv/cli "
                         f"{r['server_load']:.0%}/{r['client_load']:.0%}, busy cycles per connection srv/cli "

@@ -117,6 +117,12 @@ def frames_per_poll(before, after):
     return (after.get("rx_pkts", 0) - before.get("rx_pkts", 0)) / polls if polls else None
 
 
+# The client's connections open at once over memif. 256 keeps every burst full (64 frames) with
+# the fewest frames, mbufs and TCBs in flight: against 1000, interleaved 5 s pairs gave x1.04-1.12
+# for workload a and x1.04-1.25 for b (docs/PERFORMANCE.md, session 7); 512 lies between.
+DEFAULT_CONCURRENCY = 256
+
+
 def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
     w = WORKLOADS[wl]
     pair = Memif(binary, tag, tmp)
@@ -356,7 +362,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=15)
     # 20000 overflows the client's memif tx ring at start (tx_full, then retransmissions and
     # SYN timeouts: see docs/PERFORMANCE.md); 1000 keeps every ring and pool below full.
-    ap.add_argument("--concurrency", type=int, default=1000, help="client connections open at most (1000)")
+    ap.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                    help=f"client connections open at most ({DEFAULT_CONCURRENCY})")
     ap.add_argument("--only", default="memif,kernel,ceiling,inproc,memory",
                     help="comma-separated sections to run")
     ap.add_argument("--json", default=None, help="where to write the JSON (default: <build>/cps.json)")
