@@ -8,6 +8,7 @@ reports when the machine's speed moves between minutes.
         --variant small=build-perf --server-cmd small='set conn tcbs 8192 timewait 8192'
   tests/perf/cps/ab.py --variant here=build-perf --variant swapped=build-perf --cpus swapped=0,1
   tests/perf/cps/ab.py --variant c256=build-perf --variant c1000=build-perf --concurrency c1000=1000
+  tests/perf/cps/ab.py --variant sized=build-perf --variant default=build-perf --tables default=default
 
 Each pair runs every variant once, in turn, with run.py's memif_run() (one workload, one close
 policy, --seconds per run); the table gives each run's server CPS and both sides' load, and the
@@ -26,9 +27,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (run.py puts tests/integration on the path)
 
 
-def pair_with_commands(server_cmds, client_cmds):
-    """run.Memif, plus commands sent to each side before memif_run() configures it."""
-    class Configured(run.Memif):
+BASE_MEMIF = run.Memif
+
+
+def pair_with_commands(server_cmds, client_cmds, huge=False):
+    """run.Memif as run.py has it (not the previous variant's), plus commands sent to each side
+    before memif_run() configures it; @huge: EAL memory on hugepages."""
+    class Configured(BASE_MEMIF):
+        MEM = ("-m", "256", "--huge-unlink") if huge else BASE_MEMIF.MEM
+
         def __init__(self, binary, tag, tmp):
             super().__init__(binary, tag, tmp)
             for sf, cmds in ((self.srv, server_cmds), (self.cli, client_cmds)):
@@ -49,6 +56,11 @@ def main():
                     help="a command for the client of variant NAME before the run (repeat)")
     ap.add_argument("--cpus", action="append", default=[], metavar="NAME=SERVER,CLIENT",
                     help="the CPUs of variant NAME's server and client (default 1,0)")
+    ap.add_argument("--tables", action="append", default=[], metavar="[NAME=]TCBS,TIMEWAIT|default",
+                    help="each side's connection table, for all variants or for variant NAME (default %d,%d)"
+                         % run.DEFAULT_TABLES)
+    ap.add_argument("--hugepages", action="append", default=[], metavar="NAME",
+                    help="variant NAME's EAL memory on hugepages (256 MB a side), not 4 KB pages")
     ap.add_argument("--workload", choices=sorted(run.WORKLOADS), default="a")
     ap.add_argument("--close", choices=("client", "server"), default="client")
     ap.add_argument("--pairs", type=int, default=3)
@@ -70,17 +82,21 @@ def main():
     cpus = {n: tuple(int(x) for x in v[-1].split(",")) for n, v in named(args.cpus).items()}
     conc_all = [int(c) for c in args.concurrency if "=" not in c]
     conc = {n: int(v[-1]) for n, v in named(c for c in args.concurrency if "=" in c).items()}
+    tables_all = [run.parse_tables(t) for t in args.tables if "=" not in t]
+    tables = {n: run.parse_tables(v[-1]) for n, v in named(t for t in args.tables if "=" in t).items()}
     res = {n: [] for n, _ in variants}
     base_memif, base_cpus = run.Memif, (run.SRV_CPU, run.CLI_CPU)
     try:
         for i in range(args.pairs):
             for name, build in variants:
-                run.Memif = pair_with_commands(srv_cmds.get(name, []), cli_cmds.get(name, []))
+                run.Memif = pair_with_commands(srv_cmds.get(name, []), cli_cmds.get(name, []),
+                                               huge=name in args.hugepages)
                 run.SRV_CPU, run.CLI_CPU = cpus.get(name, base_cpus)
                 with tempfile.TemporaryDirectory(prefix="sf-ab-") as tmp:
                     r = run.memif_run(os.path.join(build, "app", "synfin"), tmp, args.workload, args.close,
                                       args.seconds, conc.get(name, conc_all[-1] if conc_all else run.DEFAULT_CONCURRENCY),
-                                      f"ab{name[:4]}{i}")
+                                      f"ab{name[:4]}{i}",
+                                      tables.get(name, tables_all[-1] if tables_all else run.DEFAULT_TABLES))
                 res[name].append(r)
                 run.log(f"pair {i + 1} {name}: server CPS {r['server_cps']:,.0f}, load srv/cli "
                         f"{r['server_load']:.0%}/{r['client_load']:.0%}, busy cycles per connection srv/cli "

@@ -72,9 +72,14 @@ def median(xs):
 class Memif:
     """A server and a client synfin joined by a memif socket of our own; stop() ends both."""
 
+    # EAL memory of each side: 4 KB pages unless told (hugepages need the reservation .ci/setup
+    # makes; the connection tables take transparent hugepages either way, lib/conn).
+    MEM = ("--no-huge", "-m", "512")
+
     def __init__(self, binary, tag, tmp):
         self.srv, self.cli, self.sock = h.memif_pair(binary, f"cps-{tag}", f"0@{SRV_CPU}", f"0@{CLI_CPU}",
-                                                     sock_dir=tmp, cls=Prompted)
+                                                     srv_mem=self.MEM, cli_mem=self.MEM, sock_dir=tmp,
+                                                     cls=Prompted)
 
     def stop(self):
         h.stop_memif_pair(self.srv, self.cli, self.sock)
@@ -122,12 +127,33 @@ def frames_per_poll(before, after):
 # for workload a and x1.04-1.25 for b (docs/PERFORMANCE.md, session 7); 512 lies between.
 DEFAULT_CONCURRENCY = 256
 
+# Each side's connection table as the run needs it (`set conn tcbs N timewait N`): TCBs for 32x
+# the concurrency, and a TIME_WAIT store that, like synfin's default 1M one, fills within a second
+# at these rates and recycles its oldest entries from then on (tw_recycled). The defaults (256K
+# TCBs, 1M TIME_WAIT) spread each new connection's bucket over a 20 MB table: a cache and TLB
+# miss per SYN, 12-22 % of the CPS in interleaved pairs (docs/PERFORMANCE.md, session 7).
+# --tables default runs with synfin's defaults.
+DEFAULT_TABLES = (8192, 65536)
 
-def memif_run(binary, tmp, wl, close, seconds, concurrency, tag):
+
+def parse_tables(text):
+    """`TCBS,TIMEWAIT` as a pair of ints, or `default` as None (synfin's own sizes)."""
+    if text == "default":
+        return None
+    tcbs, tw = (int(x) for x in text.split(","))
+    return tcbs, tw
+
+
+def memif_run(binary, tmp, wl, close, seconds, concurrency, tag, tables=DEFAULT_TABLES):
     w = WORKLOADS[wl]
     pair = Memif(binary, tag, tmp)
     srv, cli = pair.srv, pair.cli
     try:
+        if tables is not None:
+            for sf in (srv, cli):
+                reply = sf.cmd(f"set conn tcbs {tables[0]} timewait {tables[1]}")
+                if "expected:" in reply or "error" in reply.lower():
+                    raise h.TestFailure(f"set conn refused: {reply.strip()}")
         srv.cmd("port 0 address 198.18.0.1/24")
         if w["requests"]:
             srv.cmd(f"response raw {w['resp']}")
@@ -215,11 +241,17 @@ def section_memif(args, binary, tmp, results):
                 log(f"memif: workload {wl}, {close} closes, run {i + 1}/{args.runs}")
                 try:
                     runs.append(memif_run(binary, tmp, wl, close, args.seconds, args.concurrency,
-                                          f"{wl}{close[0]}{i}"))
+                                          f"{wl}{close[0]}{i}", args.tables))
                     log(f"  {runs[-1]}")
                 except (h.TestFailure, subprocess.TimeoutExpired, KeyError) as e:
                     log(f"  run failed: {e}")
             results[key] = summarize(runs)
+
+
+def table_sizes(results):
+    """How the run sized each side's connection table, for the table's footnote."""
+    t = results.get("tables", "default")  # runs before session 7 kept synfin's defaults
+    return "synfin's defaults" if t in (None, "default") else f"{t[0]} TCBs / {t[1]} TIME_WAIT a side"
 
 
 def summarize(runs):
@@ -343,7 +375,7 @@ def table(results):
     for name, e in results.get("errors", {}).items():
         lines.append(f"section {name} failed: {e}")
     lines.append(f"medians of {results['runs']} run(s) of {results['seconds']} s, client concurrency "
-                 f"{results['concurrency']}; x kernel = server CPS / kernel CPS (workload b, client closes); "
+                 f"{results['concurrency']}, tables {table_sizes(results)}; x kernel = server CPS / kernel CPS (workload b, client closes); "
                  f"x ceiling = server CPS / (macswap pps / pkts per connection); load = cycles in polls "
                  f"that received frames / cycles in all polls, per side (the bottleneck sits near 100%)")
     lines.append(f"load average at start / end: {results.get('load_start')} / {results.get('load_end')}")
@@ -361,9 +393,11 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=15)
     # 20000 overflows the client's memif tx ring at start (tx_full, then retransmissions and
-    # SYN timeouts: see docs/PERFORMANCE.md); 1000 keeps every ring and pool below full.
+    # SYN timeouts: see docs/PERFORMANCE.md); DEFAULT_CONCURRENCY says why 256.
     ap.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                     help=f"client connections open at most ({DEFAULT_CONCURRENCY})")
+    ap.add_argument("--tables", type=parse_tables, default=DEFAULT_TABLES, metavar="TCBS,TIMEWAIT|default",
+                    help="each side's connection table (%d,%d; default: synfin's own sizes)" % DEFAULT_TABLES)
     ap.add_argument("--only", default="memif,kernel,ceiling,inproc,memory",
                     help="comma-separated sections to run")
     ap.add_argument("--json", default=None, help="where to write the JSON (default: <build>/cps.json)")
@@ -380,7 +414,7 @@ def main():
     build = os.path.abspath(args.build)
     binary = os.path.join(build, "app", "synfin")
     only = set(args.only.split(","))
-    results = {"runs": args.runs, "seconds": args.seconds, "concurrency": args.concurrency,
+    results = {"runs": args.runs, "seconds": args.seconds, "concurrency": args.concurrency, "tables": args.tables,
                "load_start": open("/proc/loadavg").read().split()[:3]}
     tmp = tempfile.mkdtemp(prefix="sf-cps-")
     # SIGTERM ends like ^C: the finally blocks kill what was started and remove tmp.
