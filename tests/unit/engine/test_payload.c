@@ -226,50 +226,44 @@ static void assert_clean_run(const struct pair *p, unsigned int mbufs_at_start)
 	assert_int_equal(rte_mempool_in_use_count(mp), mbufs_at_start);
 }
 
+/*
+ * Whole connections with requests of @p req bytes and responses of @p resp bytes, every one
+ * clean; each side's data segments carry their payload in a second, attached segment exactly
+ * when @p attached.
+ */
+static void check_payloads(uint32_t req, uint32_t resp, bool attached)
+{
+	unsigned int start = rte_mempool_in_use_count(mp);
+	struct pair p;
+
+	pair_open(&p, req, resp);
+	pair_run(&p);
+	assert_clean_run(&p, start);
+	assert_true(p.from_srv.data_segs >= CONNS);
+	assert_int_equal(p.from_srv.chained, attached ? p.from_srv.data_segs : 0);
+	assert_int_equal(p.from_cli.chained, attached ? p.from_cli.data_segs : 0);
+	pair_close(&p);
+}
+
 /* The workload b: a 64-byte request, a 128-byte response, both copied. */
 static void small_payloads_are_copied_behind_the_header(void **state)
 {
-	unsigned int start = rte_mempool_in_use_count(mp);
-	struct pair p;
-
 	(void)state;
-	pair_open(&p, 64, 128);
-	pair_run(&p);
-	assert_clean_run(&p, start);
-	assert_true(p.from_srv.data_segs >= CONNS);
-	assert_int_equal(p.from_srv.chained, 0);
-	assert_int_equal(p.from_cli.chained, 0);
-	pair_close(&p);
+	check_payloads(64, 128, false);
 }
 
-/* The limit itself is copied; one byte more is attached. */
+/* The limit itself is copied... */
 static void a_payload_of_the_copy_limit_is_copied(void **state)
 {
-	unsigned int start = rte_mempool_in_use_count(mp);
-	struct pair p;
-
 	(void)state;
-	pair_open(&p, SF_PAYLOAD_COPY_MAX, SF_PAYLOAD_COPY_MAX);
-	pair_run(&p);
-	assert_clean_run(&p, start);
-	assert_int_equal(p.from_srv.chained, 0);
-	assert_int_equal(p.from_cli.chained, 0);
-	pair_close(&p);
+	check_payloads(SF_PAYLOAD_COPY_MAX, SF_PAYLOAD_COPY_MAX, false);
 }
 
+/* ...one byte more is attached, and so is a longer one. */
 static void a_longer_payload_is_attached_by_reference(void **state)
 {
-	unsigned int start = rte_mempool_in_use_count(mp);
-	struct pair p;
-
 	(void)state;
-	pair_open(&p, SF_PAYLOAD_COPY_MAX + 1, 1000);
-	pair_run(&p);
-	assert_clean_run(&p, start);
-	assert_true(p.from_srv.data_segs >= CONNS);
-	assert_int_equal(p.from_srv.chained, p.from_srv.data_segs);
-	assert_int_equal(p.from_cli.chained, p.from_cli.data_segs);
-	pair_close(&p);
+	check_payloads(SF_PAYLOAD_COPY_MAX + 1, 1000, true);
 }
 
 int main(int argc, char **argv)
