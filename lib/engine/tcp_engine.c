@@ -314,12 +314,12 @@ static __rte_noinline void tcp_transmit_all(struct sf_lcore *lc, uint16_t pi, st
 {
 	for (unsigned int i = 0; i < out->nseg; i++) {
 		struct sf_tcp_out_seg *s = &out->seg[i];
-		struct seg_payload body, *pl = NULL;
+		struct seg_payload payload, *pl = NULL;
 
 		if (s->wr.payload_len != 0) {
-			if (!seg_payload(lc, a, s, &body))
+			if (!seg_payload(lc, a, s, &payload))
 				continue;
-			pl = &body;
+			pl = &payload;
 		}
 		if (rx != NULL) {
 			tx_reply(lc, pi, rx, x, &s->wr, pl);
@@ -345,14 +345,14 @@ static __rte_always_inline void tcp_transmit(struct sf_lcore *lc, uint16_t pi, s
 	struct sf_tcp_out_seg *s = &out->seg[0];
 
 	if (likely(rx != NULL && out->nseg == 1)) {
-		struct seg_payload body;
+		struct seg_payload payload;
 
 		if (likely(s->wr.payload_len == 0)) {
 			tx_reply(lc, pi, rx, x, &s->wr, NULL);
 			return;
 		}
-		if (likely(seg_payload(lc, a, s, &body)))
-			tx_reply(lc, pi, rx, x, &s->wr, &body);
+		if (likely(seg_payload(lc, a, s, &payload)))
+			tx_reply(lc, pi, rx, x, &s->wr, &payload);
 		else
 			sf_lcore_rx_done(lc, rx);
 		return;
