@@ -136,6 +136,14 @@ DEFAULT_CONCURRENCY = 256
 DEFAULT_TABLES = (8192, 65536)
 
 
+def checked_cmd(sf, command):
+    """Send @command to a synfin prompt; a refusal (bad arguments, unknown command) fails the run."""
+    reply = sf.cmd(command)
+    if "expected:" in reply or "not found" in reply.lower() or "error" in reply.lower():
+        raise h.TestFailure(f"{command!r} refused: {reply.strip()}")
+    return reply
+
+
 def parse_tables(text):
     """`TCBS,TIMEWAIT` as a pair of ints, or `default` as None (synfin's own sizes)."""
     if text == "default":
@@ -151,9 +159,7 @@ def memif_run(binary, tmp, wl, close, seconds, concurrency, tag, tables=DEFAULT_
     try:
         if tables is not None:
             for sf in (srv, cli):
-                reply = sf.cmd(f"set conn tcbs {tables[0]} timewait {tables[1]}")
-                if "expected:" in reply or "error" in reply.lower():
-                    raise h.TestFailure(f"set conn refused: {reply.strip()}")
+                checked_cmd(sf, f"set conn tcbs {tables[0]} timewait {tables[1]}")
         srv.cmd("port 0 address 198.18.0.1/24")
         if w["requests"]:
             srv.cmd(f"response raw {w['resp']}")
