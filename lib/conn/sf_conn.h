@@ -304,15 +304,15 @@ void sf_tw_key(const struct sf_conn *c, uint32_t ref, struct sf_flow_key *key);
 /**
  * RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2MSL timeout. The entry moves to the
  * tail of its ring with expiry @p expires, keeping the ring a FIFO; its table slot follows.
- * @p hash is the key's hash. @return the entry's new table value.
+ * @return the entry's new table value, or SF_CONN_MISS when @p ref was removed already.
  */
-uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint32_t hash, uint64_t expires);
+uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint64_t expires);
 
 /**
  * Remove entry @p ref now (RFC 6191: a new SYN may reopen the 4-tuple; or an RST): its key
- * is unmapped and its ring slot becomes a hole the head skips. @p hash is the key's hash.
+ * is unmapped and its ring slot becomes a hole the head skips. Removing it twice is harmless.
  */
-void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash);
+void sf_tw_remove(struct sf_conn *c, uint32_t ref);
 
 /**
  * Remove up to @p budget entries whose expiry is at or before tick @p now, oldest first,

@@ -37,7 +37,7 @@ struct sf_bucket {
 	uint64_t outflow_sigs;         /* bit (sig & 63) of each of those keys; may hold stale bits */
 };
 
-/* IPv4 TIME_WAIT entry: 32 bytes. lport == rport == 0 marks a hole (TCP never uses port 0). */
+/* IPv4 TIME_WAIT entry: 32 bytes (its table position is in its ring's pos[]). */
 struct sf_tw4 {
 	struct sf_tw_state st;
 	uint32_t expires;
@@ -45,21 +45,29 @@ struct sf_tw4 {
 	uint16_t lport, rport;
 };
 
-/* IPv6 TIME_WAIT entry: 64 bytes; keeps its hash, so expiry need not recompute it. */
+/* IPv6 TIME_WAIT entry: 64 bytes. */
 struct sf_tw6 {
 	struct sf_tw_state st;
 	uint32_t expires;
 	uint16_t lport, rport;
-	uint32_t hash;
-	uint8_t pad[4];
+	uint8_t pad[8];
 	uint8_t laddr[16], raddr[16];
 };
 
-/* A FIFO ring of fixed-size entries: the oldest at head. Past @soft_cap entries, expiry ends
- * the oldest early, in its prefetched batches (see sf_tw_expire()). */
+/* pos[] of a ring slot whose entry left early (RFC 6191 reopen, RST, restart): a hole. */
+#define SF_TW_HOLE UINT32_MAX
+
+/*
+ * A FIFO ring of fixed-size entries: the oldest at head. Past @soft_cap entries, expiry ends
+ * the oldest early, in its prefetched batches (see sf_tw_expire()). Beside the entries, pos[]
+ * holds each live entry's table position (as a TCB's key record does), kept as cuckoo moves
+ * shift it: expiry unmaps an entry without hashing its key or searching its bucket, and reads
+ * only pos[] and the entry's expiry, both in ring order.
+ */
 struct sf_tw_ring {
-	uint8_t *mem;
-	size_t bytes;
+	uint8_t *mem;      /* cap entries of esize bytes, then pos[] */
+	uint32_t *pos;
+	size_t bytes;      /* both */
 	uint32_t cap, head, count;
 	uint32_t esize;
 	uint32_t soft_cap;
@@ -289,11 +297,22 @@ static inline uint32_t *tbl_slot_at(const struct sf_conn *c, uint32_t pos)
 	return &c->h.buckets[pos / SF_BUCKET_SLOTS].val[pos % SF_BUCKET_SLOTS];
 }
 
-/* Slot @i of bucket @bi now holds value @v: a TCB's record follows it there. */
+/* Slot @i of bucket @bi now holds value @v: the position recorded for its TCB or TIME_WAIT
+ * entry follows it there. */
 static inline void val_placed(struct sf_conn *c, uint32_t v, uint32_t bi, unsigned int i)
 {
-	if (sf_conn_kind(v) == SF_CONN_TCB)
-		c->h.tcb_meta[sf_conn_index(v)].pos = bi * SF_BUCKET_SLOTS + i;
+	uint32_t pos = bi * SF_BUCKET_SLOTS + i;
+
+	switch (sf_conn_kind(v)) {
+	case SF_CONN_TW4:
+		c->tw4.pos[sf_conn_index(v)] = pos;
+		break;
+	case SF_CONN_TW6:
+		c->tw6.pos[sf_conn_index(v)] = pos;
+		break;
+	default:
+		c->h.tcb_meta[sf_conn_index(v)].pos = pos;
+	}
 }
 
 /* table.c */
@@ -358,6 +377,17 @@ static inline void tbl_remove_slot(struct sf_conn *c, uint32_t *slot)
 }
 
 /* ---- TCB pool ---- */
+
+/* The free TCB the next allocation takes. Its bound lets the compiler see that the TCB's
+ * table value is of kind SF_CONN_TCB, so val_placed() folds to one store. */
+static inline uint32_t tcb_next_free(const struct sf_conn *c)
+{
+	uint32_t i = c->tcb_free[c->tcb_free_top - 1];
+
+	if (i > SF_CONN_MAX_CAPACITY)
+		__builtin_unreachable();
+	return i;
+}
 
 /* Back to the free stack; the caller has already unmapped or remapped its key. */
 static inline void tcb_release(struct sf_conn *c, uint32_t idx)

@@ -71,6 +71,22 @@ void sf_conn_free(struct sf_conn *c)
 	free(c);
 }
 
+/* A ring of @cap entries of @esize bytes, with its pos[] behind them. */
+static int tw_ring_init(struct sf_tw_ring *r, uint32_t cap, uint32_t esize, int numa_node)
+{
+	r->cap = cap;
+	r->esize = esize;
+	r->bytes = (size_t)cap * (esize + sizeof(*r->pos));
+	r->soft_cap = tw_soft_cap(cap);
+	if (cap == 0)
+		return 0;
+	r->mem = big_alloc(r->bytes, numa_node);
+	if (r->mem == NULL)
+		return -1;
+	r->pos = (uint32_t *)(void *)(r->mem + (size_t)cap * esize);
+	return 0;
+}
+
 uint32_t tbl_crc_hash_fn(const struct sf_flow_key *key, void *ctx)
 {
 	(void)ctx;
@@ -124,16 +140,8 @@ struct sf_conn *sf_conn_create(const struct sf_conn_config *cfg)
 	}
 	tcb_pool_init(c);
 
-	c->tw4.cap = cfg->tw4_capacity;
-	c->tw4.esize = sizeof(struct sf_tw4);
-	c->tw4.bytes = (size_t)c->tw4.cap * c->tw4.esize;
-	c->tw4.soft_cap = tw_soft_cap(c->tw4.cap);
-	c->tw6.cap = cfg->tw6_capacity;
-	c->tw6.esize = sizeof(struct sf_tw6);
-	c->tw6.bytes = (size_t)c->tw6.cap * c->tw6.esize;
-	c->tw6.soft_cap = tw_soft_cap(c->tw6.cap);
-	if ((c->tw4.cap != 0 && (c->tw4.mem = big_alloc(c->tw4.bytes, cfg->numa_node)) == NULL) ||
-	    (c->tw6.cap != 0 && (c->tw6.mem = big_alloc(c->tw6.bytes, cfg->numa_node)) == NULL))
+	if (tw_ring_init(&c->tw4, cfg->tw4_capacity, sizeof(struct sf_tw4), cfg->numa_node) != 0 ||
+	    tw_ring_init(&c->tw6, cfg->tw6_capacity, sizeof(struct sf_tw6), cfg->numa_node) != 0)
 		goto fail;
 	return c;
 fail:
@@ -413,15 +421,10 @@ static uint32_t val_hash(const struct sf_conn *c, uint32_t v)
 {
 	struct sf_flow_key k;
 
-	switch (sf_conn_kind(v)) {
-	case SF_CONN_TW6:
-		return tw6_at(c, sf_conn_index(v))->hash;
-	case SF_CONN_TW4:
-		sf_tw_key(c, v, &k);
-		return c->hash_fn(&k, c->hash_ctx);
-	default:
+	if (sf_conn_kind(v) == SF_CONN_TCB)
 		return c->h.tcb_meta[sf_conn_index(v)].hash;
-	}
+	sf_tw_key(c, v, &k);
+	return c->hash_fn(&k, c->hash_ctx);
 }
 
 int sf_conn_check(const struct sf_conn *c)

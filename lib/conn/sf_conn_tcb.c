@@ -46,7 +46,7 @@ static __attribute__((noinline)) int tcb_alloc_slow(struct sf_conn *c, const str
 	}
 	if (tbl_may_hold(c, hash) && tbl_find_key(c, key, hash) != NULL)
 		return -EEXIST;
-	i = c->tcb_free[c->tcb_free_top - 1];
+	i = tcb_next_free(c);
 	rc = tbl_insert(c, hash, sf_conn_tcb_value(i));
 	if (rc != 0)
 		return rc;
@@ -67,7 +67,7 @@ static inline int tcb_alloc(struct sf_conn *c, const struct sf_flow_key *key, ui
 
 	if (__builtin_expect(c->tcb_free_top == 0 || room == 0 || (may_be_mapped && tbl_may_hold(c, hash)), 0))
 		return tcb_alloc_slow(c, key, hash, idx);
-	i = c->tcb_free[c->tcb_free_top - 1];
+	i = tcb_next_free(c);
 	tbl_put_primary(c, p, room, tbl_sig(hash), sf_conn_tcb_value(i));
 	tcb_take(c, i, key, hash);
 	*idx = i;

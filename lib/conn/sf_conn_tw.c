@@ -8,10 +8,6 @@
  * free ahead of that (the soft cap), so at rates that outrun 2MSL the recycling happens in
  * prefetched batches instead of one cache miss per new entry.
  */
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
-
 #include "sf_conn_priv.h"
 
 static inline uint32_t tw_value(enum sf_conn_kind k, uint32_t i)
@@ -29,84 +25,23 @@ static inline uint32_t *gauge_of(struct sf_conn *c, enum sf_conn_kind k)
 	return k == SF_CONN_TW6 ? &c->stats.tw6_used : &c->stats.tw4_used;
 }
 
-/* Ports 0/0 mark a hole: lib/net drops TCP port 0, so no live entry has them. */
+static inline uint32_t *tw_pos(const struct sf_conn *c, uint32_t v)
+{
+	return &(sf_conn_kind(v) == SF_CONN_TW6 ? &c->tw6 : &c->tw4)->pos[sf_conn_index(v)];
+}
+
 static inline bool tw_is_hole(const struct sf_conn *c, uint32_t v)
 {
-	if (sf_conn_kind(v) == SF_CONN_TW6) {
-		const struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
-
-		return e->lport == 0 && e->rport == 0;
-	}
-	const struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
-
-	return e->lport == 0 && e->rport == 0;
-}
-
-static inline void tw_make_hole(struct sf_conn *c, uint32_t v)
-{
-	if (sf_conn_kind(v) == SF_CONN_TW6) {
-		struct sf_tw6 *e = tw6_at(c, sf_conn_index(v));
-
-		e->lport = e->rport = 0;
-	} else {
-		struct sf_tw4 *e = tw4_at(c, sf_conn_index(v));
-
-		e->lport = e->rport = 0;
-	}
-}
-
-/* IPv6 entries keep their hash; IPv4 ones have no room for it and recompute it. */
-/*
- * sf_conn_hash_crc() of an IPv4 entry's key without building the key: the key's five 64-bit
- * words are its local address (zero-extended), zero, its remote address, zero, and ports with
- * the family (sf_net.h's layout, read as a little-endian host does). Expiry hashes one entry per
- * connection at full load: a 40-byte key zeroed and filled, and an indirect call, cost more than
- * the five CRC steps.
- */
-static inline uint32_t tw4_hash_crc(const struct sf_tw4 *e)
-{
-#if defined(__SSE4_2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint32_t l, r;
-	uint64_t h = UINT32_MAX;
-
-	memcpy(&l, e->laddr, 4);
-	memcpy(&r, e->raddr, 4);
-	h = _mm_crc32_u64(h, l);
-	h = _mm_crc32_u64(h, 0);
-	h = _mm_crc32_u64(h, r);
-	h = _mm_crc32_u64(h, 0);
-	return (uint32_t)_mm_crc32_u64(h, (uint64_t)e->lport | (uint64_t)e->rport << 16 |
-					      (uint64_t)SF_AF_INET << 32);
-#else
-	struct sf_flow_key k = { .lport = e->lport, .rport = e->rport, .family = SF_AF_INET };
-
-	memcpy(k.laddr, e->laddr, 4);
-	memcpy(k.raddr, e->raddr, 4);
-	return sf_conn_hash_crc(&k);
-#endif
-}
-
-/* The table hash of TIME_WAIT entry @v's key: IPv6 entries keep theirs. */
-static inline uint32_t tw_hash(const struct sf_conn *c, uint32_t v)
-{
-	struct sf_flow_key k;
-
-	if (sf_conn_kind(v) == SF_CONN_TW6)
-		return tw6_at(c, sf_conn_index(v))->hash;
-	if (c->hash_fn == tbl_crc_hash_fn)
-		return tw4_hash_crc(tw4_at(c, sf_conn_index(v)));
-	sf_tw_key(c, v, &k);
-	return c->hash_fn(&k, c->hash_ctx);
+	return *tw_pos(c, v) == SF_TW_HOLE;
 }
 
 /* Unmap live entry @v and leave a hole. */
-static inline void tw_unmap(struct sf_conn *c, uint32_t v, uint32_t hash)
+static inline void tw_unmap(struct sf_conn *c, uint32_t v)
 {
-	uint32_t *slot = tbl_find_val(c, hash, v);
+	uint32_t *pos = tw_pos(c, v);
 
-	if (slot != NULL)
-		tbl_remove_slot(c, slot);
-	tw_make_hole(c, v);
+	tbl_remove_at(c, *pos);
+	*pos = SF_TW_HOLE;
 }
 
 static inline void ring_pop(struct sf_conn *c, enum sf_conn_kind k)
@@ -126,7 +61,7 @@ static __attribute__((noinline)) void ring_recycle(struct sf_conn *c, enum sf_co
 	uint32_t oldest = tw_value(k, ring_of(c, k)->head);
 
 	if (!tw_is_hole(c, oldest)) {
-		tw_unmap(c, oldest, tw_hash(c, oldest));
+		tw_unmap(c, oldest);
 		c->stats.tw_recycled++;
 	}
 	ring_pop(c, k);
@@ -148,9 +83,9 @@ static inline uint32_t ring_push(struct sf_conn *c, enum sf_conn_kind k)
 	return i;
 }
 
-/* Fill entry @i of ring @k. */
+/* Fill entry @i of ring @k (its pos[] is set where its table slot is). */
 static inline void tw_fill(struct sf_conn *c, enum sf_conn_kind k, uint32_t i, const struct sf_flow_key *key,
-			   uint32_t hash, const struct sf_tw_state *st, uint32_t expires)
+			   const struct sf_tw_state *st, uint32_t expires)
 {
 	if (k == SF_CONN_TW6) {
 		struct sf_tw6 *e = tw6_at(c, i);
@@ -159,7 +94,6 @@ static inline void tw_fill(struct sf_conn *c, enum sf_conn_kind k, uint32_t i, c
 		e->expires = expires;
 		e->lport = key->lport;
 		e->rport = key->rport;
-		e->hash = hash;
 		memcpy(e->laddr, key->laddr, 16);
 		memcpy(e->raddr, key->raddr, 16);
 	} else {
@@ -189,8 +123,9 @@ static inline __attribute__((always_inline)) uint32_t tw_from_tcb(struct sf_conn
 	uint32_t i = ring_push(c, k);
 
 	/* Recycling may clear other slots but never moves one: the TCB's slot is where it was. */
-	tw_fill(c, k, i, &m->key, m->hash, st, (uint32_t)expires);
+	tw_fill(c, k, i, &m->key, st, (uint32_t)expires);
 	*tbl_slot_at(c, m->pos) = tw_value(k, i);
+	ring_of(c, k)->pos[i] = m->pos;
 	tcb_release(c, tcb_idx);
 	return tw_value(k, i);
 }
@@ -237,10 +172,10 @@ int sf_tw_insert(struct sf_conn *c, const struct sf_flow_key *key, uint32_t hash
 	}
 	i = ring_push(c, k); /* a full ring frees a table slot first */
 	v = tw_value(k, i);
-	tw_fill(c, k, i, key, hash, st, (uint32_t)expires);
-	rc = tbl_insert(c, hash, v);
+	tw_fill(c, k, i, key, st, (uint32_t)expires);
+	rc = tbl_insert(c, hash, v); /* sets its pos[] */
 	if (rc != 0) {
-		tw_make_hole(c, v);
+		*tw_pos(c, v) = SF_TW_HOLE;
 		return rc;
 	}
 	*ref = v;
@@ -289,32 +224,34 @@ void sf_tw_key(const struct sf_conn *c, uint32_t ref, struct sf_flow_key *key)
 	}
 }
 
-uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint32_t hash, uint64_t expires)
+uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint64_t expires)
 {
 	enum sf_conn_kind k = sf_conn_kind(ref);
-	uint32_t *slot = tbl_find_val(c, hash, ref);
+	uint32_t pos = *tw_pos(c, ref);
 	struct sf_flow_key key;
 	struct sf_tw_state st;
 	uint32_t i, v;
 
-	if (slot == NULL)
-		return SF_CONN_MISS; /* not a live entry, or not its hash */
+	if (pos == SF_TW_HOLE)
+		return SF_CONN_MISS; /* not a live entry */
 	sf_tw_key(c, ref, &key);
 	st = *sf_tw_get(c, ref);
-	tw_make_hole(c, ref);
+	*tw_pos(c, ref) = SF_TW_HOLE;
 	/* A FIFO stays sorted only by appending: the entry moves to the tail. If the ring is
-	 * full, the oldest slot is recycled first (possibly the hole just made). */
+	 * full, the oldest slot is recycled first (possibly the hole just made), which never
+	 * moves another table slot: @pos is still this key's. */
 	i = ring_push(c, k);
 	v = tw_value(k, i);
-	tw_fill(c, k, i, &key, hash, &st, (uint32_t)expires);
-	*slot = v;
+	tw_fill(c, k, i, &key, &st, (uint32_t)expires);
+	*tbl_slot_at(c, pos) = v;
+	ring_of(c, k)->pos[i] = pos;
 	return v;
 }
 
-void sf_tw_remove(struct sf_conn *c, uint32_t ref, uint32_t hash)
+void sf_tw_remove(struct sf_conn *c, uint32_t ref)
 {
 	if (!tw_is_hole(c, ref))
-		tw_unmap(c, ref, hash);
+		tw_unmap(c, ref);
 }
 
 /* Entries expired ahead of the one being removed: their buckets are fetched meanwhile. */
@@ -325,20 +262,14 @@ static inline bool tw_due(const struct sf_conn *c, uint32_t v, uint32_t now)
 	return (int32_t)(tw_expires(c, v) - now) <= 0;
 }
 
-/* Hash of the entry @j places behind @start in ring @k, its bucket prefetched, when it is live
- * and leaves now (due, or among the first @force slots); otherwise 0, unused. */
-static inline uint32_t expire_prefetch(struct sf_conn *c, enum sf_conn_kind k, uint32_t start, uint32_t j,
-				       uint32_t force, uint32_t now)
+/* Prefetch the table bucket of the entry @j slots past @i in ring @r, unless it is a hole:
+ * expiry is about to unmap it (or, once a call, finds it young and leaves it). */
+static inline void expire_prefetch(const struct sf_conn *c, const struct sf_tw_ring *r, uint32_t i, uint32_t j)
 {
-	const struct sf_tw_ring *r = ring_of(c, k);
-	uint32_t i = start + j >= r->cap ? start + j - r->cap : start + j;
-	uint32_t v = tw_value(k, i), h;
+	uint32_t pos = r->pos[i + j >= r->cap ? i + j - r->cap : i + j];
 
-	if (tw_is_hole(c, v) || (j >= force && !tw_due(c, v, now)))
-		return 0;
-	h = tw_hash(c, v);
-	sf_conn_prefetch(c, h);
-	return h;
+	if (pos != SF_TW_HOLE)
+		__builtin_prefetch(&c->h.buckets[pos / SF_BUCKET_SLOTS]);
 }
 
 /* Nothing to do in ring @k at tick @now: it is empty, or below its soft cap with its oldest
@@ -364,31 +295,29 @@ static __attribute__((always_inline)) inline void ring_expire(struct sf_conn *c,
 	struct sf_tw_ring *r = ring_of(c, k);
 	uint32_t limit = *budget < r->count ? *budget : r->count;
 	uint32_t force = r->count > r->soft_cap ? r->count - r->soft_cap : 0;
-	uint32_t start = r->head;
-	uint32_t hashes[EXPIRE_AHEAD];
+	uint32_t j;
 
-	for (uint32_t j = 0; j < EXPIRE_AHEAD && j < limit; j++)
-		hashes[j] = expire_prefetch(c, k, start, j, force, now);
-	for (uint32_t j = 0; j < limit; j++) {
-		uint32_t v = tw_value(k, r->head);
-		uint32_t h = hashes[j % EXPIRE_AHEAD];
+	for (j = 0; j < EXPIRE_AHEAD && j < limit; j++)
+		expire_prefetch(c, r, r->head, j);
+	for (j = 0; j < limit; j++) {
+		uint32_t i = r->head, pos = r->pos[i];
 
 		if (j + EXPIRE_AHEAD < limit)
-			hashes[j % EXPIRE_AHEAD] = expire_prefetch(c, k, start, j + EXPIRE_AHEAD, force, now);
-		if (!tw_is_hole(c, v)) {
-			bool due = tw_due(c, v, now);
+			expire_prefetch(c, r, i, EXPIRE_AHEAD);
+		if (pos != SF_TW_HOLE) {
+			bool due = tw_due(c, tw_value(k, i), now);
 
 			if (!due && j >= force)
 				break; /* the oldest is still young: so are all behind it */
-			tw_unmap(c, v, h);
+			tbl_remove_at(c, pos); /* the slot leaves the ring: no hole to mark */
 			if (due)
 				(*expired)++;
 			else
 				(*recycled)++;
 		}
 		ring_pop(c, k);
-		(*budget)--;
 	}
+	*budget -= j;
 }
 
 /* ring_expire() once per kind, the kind a constant: its helpers' IPv4-or-IPv6 tests fold away
@@ -439,8 +368,9 @@ int tw_check(const struct sf_conn *c)
 			if (tw_is_hole(c, v))
 				continue;
 			live++;
-			if (tbl_find_val(c, tw_hash(c, v), v) == NULL)
-				return -32; /* live entry not mapped */
+			if (r->pos[i] / SF_BUCKET_SLOTS >= c->h.nb || *tbl_slot_at(c, r->pos[i]) != v ||
+			    c->h.buckets[r->pos[i] / SF_BUCKET_SLOTS].sig[r->pos[i] % SF_BUCKET_SLOTS] == 0)
+				return -32; /* live entry not mapped where its pos[] says */
 		}
 	}
 	/* Every table slot names a TCB or a live entry: none is left pointing at a hole. */

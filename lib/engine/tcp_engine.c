@@ -558,13 +558,13 @@ static __rte_noinline bool tcp_time_wait(struct sf_lcore *lc, uint16_t pi, struc
 		sf_lcore_rx_done(lc, m);
 		return false;
 	case SF_TCP_TW_ACK_RESTART:
-		sf_tw_restart(lc->conn, v, x->hash, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
+		sf_tw_restart(lc->conn, v, lc->now_tick + 2ull * lc->tcp.cfg.msl_ms);
 		/* fall through */
 	case SF_TCP_TW_ACK:
 		tcp_transmit(lc, pi, m, x, 0, NULL, out);
 		return false;
 	case SF_TCP_TW_REOPEN:
-		sf_tw_remove(lc->conn, v, x->hash);
+		sf_tw_remove(lc->conn, v);
 		return true; /* a new incarnation: the listener takes the SYN */
 	}
 	return false;

@@ -62,14 +62,15 @@ static void lookup(struct fixture *f, const struct sf_flow_key *k, uint32_t want
 	assert_int_equal(sf_conn_lookup(f->c, k, h(k)), want);
 }
 
-static void entries_are_32_bytes_ipv4_64_bytes_ipv6(void **state)
+/* An entry of 32 (IPv4) or 64 (IPv6) bytes and its 4-byte table position. */
+static void ring_slots_are_36_bytes_ipv4_68_bytes_ipv6(void **state)
 {
 	struct fixture *f = *state;
 	struct sf_conn_memory m;
 
 	sf_conn_memory(f->c, &m);
-	assert_int_equal(m.tw4_bytes, 32 * TW_CAP);
-	assert_int_equal(m.tw6_bytes, 64 * TW_CAP);
+	assert_int_equal(m.tw4_bytes, 36 * TW_CAP);
+	assert_int_equal(m.tw6_bytes, 68 * TW_CAP);
 }
 
 /* RFC 9293 3.10.7.4: TIME-WAIT keeps what it needs to ACK a retransmitted FIN */
@@ -120,6 +121,40 @@ static void tcbs_moved_by_cuckoo_turn_into_time_wait_in_place(void **state)
 				 idx[i] == UINT32_MAX ? SF_CONN_MISS : ref[i]);
 	}
 	assert_int_equal(sf_conn_stats(c)->tcb_used, 0);
+	sf_conn_free(c);
+}
+
+/* TIME_WAIT entries that TCB inserts shift by cuckoo moves are unmapped from where they went,
+ * whether they expire, are removed early or are restarted. */
+static void entries_moved_by_cuckoo_leave_from_their_new_slots(void **state)
+{
+	struct sf_conn *c = conn_new(60, 60, 0, four_hashes);
+	struct sf_tw_state st = {.snd_nxt = 1};
+	uint32_t ref[30], idx[30], moves;
+
+	(void)state;
+	assert_non_null(c);
+	for (uint32_t i = 0; i < 30; i++) {
+		struct sf_flow_key k = key4(100 + i);
+
+		assert_int_equal(sf_tw_insert(c, &k, sf_conn_hash(c, &k), &st, 1000 + i, &ref[i]), 0);
+	}
+	moves = sf_conn_stats(c)->cuckoo_moves;
+	alloc_key4s(c, 30, idx); /* keys 0..29: crowd the same buckets */
+	assert_true(sf_conn_stats(c)->cuckoo_moves > moves);
+	assert_int_equal(sf_conn_check(c), 0);
+	sf_tw_remove(c, ref[1]);
+	ref[2] = sf_tw_restart(c, ref[2], 5000);
+	assert_int_equal(sf_conn_check(c), 0);
+	assert_int_equal(sf_tw_expire(c, 1000 + 30, 64), 28);
+	for (uint32_t i = 0; i < 30; i++) {
+		struct sf_flow_key k = key4(100 + i), t = key4(i);
+
+		assert_int_equal(sf_conn_lookup(c, &k, sf_conn_hash(c, &k)), i == 2 ? ref[2] : SF_CONN_MISS);
+		assert_int_equal(sf_conn_lookup(c, &t, sf_conn_hash(c, &t)),
+				 idx[i] == UINT32_MAX ? SF_CONN_MISS : sf_conn_tcb_value(idx[i]));
+	}
+	assert_int_equal(sf_conn_check(c), 0);
 	sf_conn_free(c);
 }
 
@@ -275,7 +310,7 @@ static void restart_extends_expiry_and_keeps_mapping(void **state)
 	struct sf_flow_key a = key4(30), b = key4(31);
 	uint32_t ra = tw_put(f, &a, 100), rb = tw_put(f, &b, 150);
 
-	ra = sf_tw_restart(f->c, ra, h(&a), 200);
+	ra = sf_tw_restart(f->c, ra, 200);
 	assert_true(sf_conn_is_tw(ra));
 	lookup(f, &a, ra);
 	assert_int_equal(sf_tw_expires(f->c, ra), 200);
@@ -300,21 +335,24 @@ static void restart_in_full_ring_keeps_every_live_entry(void **state)
 		ref[i] = tw_put(f, &k[i], 100 + i);
 	}
 	/* restarting the oldest turns it into a hole, which the push then reuses */
-	ref[0] = sf_tw_restart(f->c, ref[0], h(&k[0]), 500);
+	ref[0] = sf_tw_restart(f->c, ref[0], 500);
 	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 0);
 	for (uint32_t i = 0; i < TW_CAP; i++)
 		lookup(f, &k[i], ref[i]);
 }
 
-static void restart_with_wrong_hash_changes_nothing(void **state)
+static void restart_of_a_removed_entry_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct sf_flow_key k = key4(50);
-	uint32_t ref = tw_put(f, &k, 100);
+	struct sf_flow_key k = key4(50), other = key4(51);
+	uint32_t ref = tw_put(f, &k, 100), ro = tw_put(f, &other, 100);
 
-	assert_int_equal(sf_tw_restart(f->c, ref, h(&k) ^ 1, 500), SF_CONN_MISS);
-	lookup(f, &k, ref);
-	assert_int_equal(sf_tw_expires(f->c, ref), 100);
+	sf_tw_remove(f->c, ref);
+	assert_int_equal(sf_tw_restart(f->c, ref, 500), SF_CONN_MISS);
+	lookup(f, &k, SF_CONN_MISS);
+	lookup(f, &other, ro);
+	assert_int_equal(sf_conn_stats(f->c)->tw4_used, 2); /* no entry pushed */
+	assert_int_equal(sf_conn_check(f->c), 0);
 }
 
 /* RFC 6191: a new SYN may take over a TIME-WAIT 4-tuple: the entry goes at once */
@@ -325,7 +363,7 @@ static void remove_unmaps_and_expiry_skips_the_hole(void **state)
 	uint32_t ra = tw_put(f, &a, 100);
 
 	tw_put(f, &b, 100);
-	sf_tw_remove(f->c, ra, h(&a));
+	sf_tw_remove(f->c, ra);
 	lookup(f, &a, SF_CONN_MISS);
 	assert_int_equal(sf_tw_expire(f->c, 100, 64), 1); /* b only; the hole is not counted */
 	assert_int_equal(sf_conn_stats(f->c)->tw4_used, 0);
@@ -338,7 +376,7 @@ static void removed_key_can_open_a_new_tcb(void **state)
 	uint32_t ref = tw_put(f, &k, 100), idx;
 
 	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), -EEXIST);
-	sf_tw_remove(f->c, ref, h(&k));
+	sf_tw_remove(f->c, ref);
 	assert_int_equal(sf_tcb_alloc(f->c, &k, h(&k), &idx), 0);
 	lookup(f, &k, sf_conn_tcb_value(idx));
 }
@@ -399,9 +437,10 @@ static void expiry_with_caller_hash_unmaps_the_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(entries_are_32_bytes_ipv4_64_bytes_ipv6),
+		T(ring_slots_are_36_bytes_ipv4_68_bytes_ipv6),
 		T(tcb_to_time_wait_keeps_key_mapped_with_state),
 		cmocka_unit_test(tcbs_moved_by_cuckoo_turn_into_time_wait_in_place),
+		cmocka_unit_test(entries_moved_by_cuckoo_leave_from_their_new_slots),
 		T(ipv6_tcb_to_time_wait_round_trips),
 		T(ipv4_entry_does_not_match_ipv6_key_with_same_bytes),
 		T(time_wait_expires_at_2msl_not_before),
@@ -412,7 +451,7 @@ int main(void)
 		T(expiry_keeps_headroom_by_recycling_oldest),
 		T(restart_extends_expiry_and_keeps_mapping),
 		T(restart_in_full_ring_keeps_every_live_entry),
-		T(restart_with_wrong_hash_changes_nothing),
+		T(restart_of_a_removed_entry_changes_nothing),
 		T(remove_unmaps_and_expiry_skips_the_hole),
 		T(removed_key_can_open_a_new_tcb),
 		cmocka_unit_test(ipv6_refused_when_its_store_is_disabled),
