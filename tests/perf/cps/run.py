@@ -365,11 +365,13 @@ def table(results):
                      f"(ceiling CPS = macswap pps / pkts per connection)")
     ip = results.get("inproc", {})
     if ip:
+        # JSON from before session 8 counted at concurrency 32 with an unfilled TIME_WAIT store
+        steady = (f" at concurrency {ip['concurrency']}, TIME_WAIT store full" if "timewait" in ip else "")
         for wl, close in (("a", "client"), ("a", "server"), ("b", "client"), ("b", "server")):
             v = ip.get(f"{wl}_{close}", {}).get("instr_per_conn")
             c = ip.get(f"client_{wl}_{close}", {}).get("instr_per_conn")
             lines.append(f"instructions per connection, workload {wl}, {close} closes (callgrind, inproc, "
-                         f"{fmt(ip.get('conns'))} connections): server {fmt(v)}, client {fmt(c)}")
+                         f"{fmt(ip.get('conns'))} connections{steady}): server {fmt(v)}, client {fmt(c)}")
         if ip.get("body_check_instr_per_conn") is not None:
             lines.append(f"the client's byte-exact check of each 128-byte response body: "
                          f"{fmt(ip['body_check_instr_per_conn'])} instructions per connection (workload b, with - without)")
