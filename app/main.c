@@ -232,15 +232,18 @@ static void main_loop(void)
 	uint64_t next_check = 0;
 
 	while (!sf_run.quit) {
+		uint64_t now;
+
 		if (sf_app.main_is_worker) {
 			if (sf_run.running)
 				sf_lcore_poll(sf_app.workers[0]);
 			else
 				sf_lcore_pause(sf_app.workers[0]);
+			now = sf_app.workers[0]->last_tsc; /* one TSC read per poll: the poll's own */
 		} else {
 			usleep(1000);
+			now = rte_rdtsc();
 		}
-		uint64_t now = rte_rdtsc();
 		if (now < next_check)
 			continue;
 		next_check = now + hz / 1000;
