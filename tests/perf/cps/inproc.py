@@ -60,6 +60,37 @@ def count(exe, tmp, side, wl, close, conns, concurrency, extra=()):
             "top_inclusive": top_functions(cg), "top_self": top_functions(cg, inclusive=False)}
 
 
+def cycles(exe, wl, close, conns, concurrency):
+    """TSC cycles per connection of each side's polls, run natively (not under valgrind): what
+    synfin's own code costs on one core, without memif or a second core's cache lines."""
+    cmd = [exe, "--workload", wl, "--close", close, "--conns", str(conns), "--warmup", str(WARMUP),
+           "--concurrency", str(concurrency), "--timewait", str(TIMEWAIT)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    m = re.search(r"tsc cycles per connection: server (\d+) client (\d+)", r.stdout)
+    if r.returncode != 0 or not m:
+        return {"error": (r.stdout + r.stderr)[-2000:]}
+    return {"server": int(m.group(1)), "client": int(m.group(2))}
+
+
+def measure_cycles(args, build, log):
+    """Median over args.runs native inproc runs per case (TSC cycles: they move with the machine)."""
+    exe = os.path.join(build, "tests", "perf", "cps", "inproc")
+    conns = 100000 if args.quick else 500000
+    out = {"conns": conns, "runs": args.runs}
+    for wl, close in CASES:
+        log(f"inproc cycles: workload {wl}, {close} closes, {args.runs} native runs of {conns} connections")
+        runs = [cycles(exe, wl, close, conns, args.concurrency) for _ in range(args.runs)]
+        bad = [r for r in runs if "error" in r]
+        if bad:
+            out[f"{wl}_{close}"] = bad[0]
+            log(f"  failed: {bad[0]['error'][-600:]}")
+            continue
+        med = {side: sorted(r[side] for r in runs)[len(runs) // 2] for side in ("server", "client")}
+        out[f"{wl}_{close}"] = {**med, "runs": runs}
+        log(f"  server {med['server']}, client {med['client']} TSC cycles per connection")
+    return out
+
+
 def measure(args, build, tmp, log):
     exe = os.path.join(build, "tests", "perf", "cps", "inproc")
     conns = 2000 if args.quick else 20000
@@ -85,4 +116,5 @@ def measure(args, build, tmp, log):
         out["body_check_instr_per_conn"] = with_check - r["instr_per_conn"]
         log(f"  {r['instr_per_conn']:.0f} instructions per connection: the body check costs "
             f"{out['body_check_instr_per_conn']:.0f} per connection (128-byte body)")
+    out["cycles"] = measure_cycles(args, build, log)
     return out

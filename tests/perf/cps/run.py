@@ -14,7 +14,9 @@ Figures, each the median of --runs runs (the machine is shared: medians, not mea
   2. the Linux kernel on loopback (kcps_server / kcps_client, epoll, one core each), workload b.
   3. the link ceiling: two dpdk-testpmd over the same kind of memif, txonly -> rxonly and a
      macswap round trip, in packets per second; ceiling CPS = pps / packets per connection.
-  4. instructions per connection of the server path (inproc under callgrind).
+  4. instructions per connection of each side's path (inproc under callgrind), and the TSC
+     cycles the same path takes run natively on one core (inproc's own timing), against the
+     memif run's busy cycles per connection: what synfin's code costs and what the link does.
   5. bytes per established connection and per TIME_WAIT entry (tests/perf/bench_conn_timer).
 Everything it starts is killed by PID and every file it makes is removed, on failure too.
 """
@@ -372,6 +374,15 @@ def table(results):
             c = ip.get(f"client_{wl}_{close}", {}).get("instr_per_conn")
             lines.append(f"instructions per connection, workload {wl}, {close} closes (callgrind, inproc, "
                          f"{fmt(ip.get('conns'))} connections{steady}): server {fmt(v)}, client {fmt(c)}")
+        cyc = ip.get("cycles", {})
+        for wl, close in (("a", "client"), ("a", "server"), ("b", "client"), ("b", "server")):
+            c, m = cyc.get(f"{wl}_{close}", {}), results.get(f"synfin_{wl}_{close}", {})
+            if "server" in c:
+                # the memif run's busy cycles hold these plus memif's copies and the other core's lines
+                lines.append(f"TSC cycles per connection, workload {wl}, {close} closes: synfin's own code "
+                             f"(inproc, one core, median of {len(c['runs'])} x {fmt(cyc.get('conns'))} connections) "
+                             f"server {fmt(c['server'])}, client {fmt(c['client'])}; memif run's busy polls "
+                             f"server {fmt(m.get('server_cycles_per_conn'))}, client {fmt(m.get('client_cycles_per_conn'))}")
         if ip.get("body_check_instr_per_conn") is not None:
             lines.append(f"the client's byte-exact check of each 128-byte response body: "
                          f"{fmt(ip['body_check_instr_per_conn'])} instructions per connection (workload b, with - without)")
