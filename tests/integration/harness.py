@@ -235,15 +235,19 @@ def end_with_output(sf, ns):
 MEMIF_EAL = ["--no-pci", "--log-level=pmd.net.memif:error"]
 
 
+# The memif link's own devargs: 4,096-slot rings, 2 KB buffers (memif's default size).
+MEMIF_LINK = "rsize=12"
+
+
 def memif_pair(binary, tag, srv_lcores="0@1", cli_lcores="0@0", srv_args=(), cli_args=(),
                srv_mem=("--no-huge", "-m", "512"), cli_mem=("--no-huge", "-m", "512"), sock_dir="/tmp",
-               cls=None):
+               cls=None, link=MEMIF_LINK):
     """A server and a client synfin at the prompt (class @cls, Synfin by default), joined by a
-    memif socket file of the caller's own. Returns (server, client, socket path); end it with
-    stop_memif_pair()."""
+    memif socket file of the caller's own, with devargs @link. Returns (server, client, socket
+    path); end it with stop_memif_pair()."""
     cls = cls or Synfin
     sock = os.path.join(sock_dir, f"sf-{tag}-{os.getpid()}.sock")
-    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
+    vdev = f"net_memif0,socket={sock},socket-abstract=no,{link}"
     srv = cls(binary, ["--lcores", srv_lcores, *srv_mem, *MEMIF_EAL, f"--vdev={vdev},role=server"], list(srv_args),
               prefix=f"sf-s{tag}{os.getpid()}")
     try:

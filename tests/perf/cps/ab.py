@@ -9,6 +9,7 @@ reports when the machine's speed moves between minutes.
   tests/perf/cps/ab.py --variant here=build-perf --variant swapped=build-perf --cpus swapped=0,1
   tests/perf/cps/ab.py --variant c256=build-perf --variant c1000=build-perf --concurrency c1000=1000
   tests/perf/cps/ab.py --variant sized=build-perf --variant default=build-perf --tables default=default
+  tests/perf/cps/ab.py --variant r12=build-perf --variant r10=build-perf --link r10=rsize=10
 
 Each pair runs every variant once, in turn, with run.py's memif_run() (one workload, one close
 policy, --seconds per run); the table gives each run's server CPS and both sides' load, and the
@@ -30,11 +31,12 @@ import run  # noqa: E402  (run.py puts tests/integration on the path)
 BASE_MEMIF = run.Memif
 
 
-def pair_with_commands(server_cmds, client_cmds, huge=False):
+def pair_with_commands(server_cmds, client_cmds, huge=False, link=BASE_MEMIF.LINK):
     """run.Memif as run.py has it (not the previous variant's), plus commands sent to each side
-    before memif_run() configures it; @huge: EAL memory on hugepages."""
+    before memif_run() configures it; @huge: EAL memory on hugepages; @link: the memif devargs."""
     class Configured(BASE_MEMIF):
         MEM = ("-m", "256", "--huge-unlink") if huge else BASE_MEMIF.MEM
+        LINK = link
 
         def __init__(self, binary, tag, tmp):
             super().__init__(binary, tag, tmp)
@@ -59,6 +61,8 @@ def main():
                          % run.DEFAULT_TABLES)
     ap.add_argument("--hugepages", action="append", default=[], metavar="NAME",
                     help="variant NAME's EAL memory on hugepages (256 MB a side), not 4 KB pages")
+    ap.add_argument("--link", action="append", default=[], metavar="NAME=DEVARGS",
+                    help=f"variant NAME's memif devargs (default {BASE_MEMIF.LINK})")
     ap.add_argument("--workload", choices=sorted(run.WORKLOADS), default="a")
     ap.add_argument("--close", choices=("client", "server"), default="client")
     ap.add_argument("--pairs", type=int, default=3)
@@ -86,13 +90,14 @@ def main():
 
     conc = per_variant(args.concurrency, int, run.DEFAULT_CONCURRENCY)
     tables = per_variant(args.tables, run.parse_tables, run.DEFAULT_TABLES)
+    link = per_variant(args.link, str, BASE_MEMIF.LINK)
     res = {n: [] for n, _ in variants}
     base_memif, base_cpus = run.Memif, (run.SRV_CPU, run.CLI_CPU)
     try:
         for i in range(args.pairs):
             for name, build in variants:
                 run.Memif = pair_with_commands(srv_cmds.get(name, []), cli_cmds.get(name, []),
-                                               huge=name in args.hugepages)
+                                               huge=name in args.hugepages, link=link(name))
                 run.SRV_CPU, run.CLI_CPU = cpus.get(name, base_cpus)
                 with tempfile.TemporaryDirectory(prefix="sf-ab-") as tmp:
                     r = run.memif_run(os.path.join(build, "app", "synfin"), tmp, args.workload, args.close,

@@ -77,11 +77,12 @@ class Memif:
     # EAL memory of each side: 4 KB pages unless told (hugepages need the reservation .ci/setup
     # makes; the connection tables take transparent hugepages either way, lib/conn).
     MEM = ("--no-huge", "-m", "512")
+    LINK = h.MEMIF_LINK
 
     def __init__(self, binary, tag, tmp):
         self.srv, self.cli, self.sock = h.memif_pair(binary, f"cps-{tag}", f"0@{SRV_CPU}", f"0@{CLI_CPU}",
                                                      srv_mem=self.MEM, cli_mem=self.MEM, sock_dir=tmp,
-                                                     cls=Prompted)
+                                                     cls=Prompted, link=self.LINK)
 
     def stop(self):
         h.stop_memif_pair(self.srv, self.cli, self.sock)
