@@ -774,7 +774,7 @@ int main(int argc, char **argv)
 			c = sf_conn_create(&cfg);
 			sf_conn_memory(c, &m);
 			tw = (double)m.tw4_bytes / (n / 2) + (double)m.table_bytes / m.table_slots;
-			printf("  bytes per TIME_WAIT entry: IPv4 %.1f, IPv6 %.1f (entry 32 / 64 + table %.1f)\n", tw,
+			printf("  bytes per TIME_WAIT entry: IPv4 %.1f, IPv6 %.1f (entry 32 / 64 + position 4 + table %.1f)\n", tw,
 			       (double)m.tw6_bytes / (n / 2) + (double)m.table_bytes / m.table_slots,
 			       (double)m.table_bytes / m.table_slots);
 			sf_conn_free(c);

@@ -42,7 +42,7 @@ def pps(text):
 
 def one_run(tmp, mode, seconds, tag):
     sock = os.path.join(tmp, f"tp-{tag}.sock")
-    vdev = f"net_memif0,socket={sock},socket-abstract=no,rsize=12"
+    vdev = f"net_memif0,socket={sock},socket-abstract=no,{h.MEMIF_LINK}"
     pid = os.getpid()
     srv = TestPmd(["--lcores", "0@1,1@1", *EAL, f"--vdev={vdev},role=server"], APP,
                   prefix=f"sf-tp-s{tag}{pid}")
