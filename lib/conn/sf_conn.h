@@ -12,14 +12,16 @@
  *   a time with SSE2. The key itself lives with the object the value names, so a slot costs
  *   6 bytes plus the table's slack. The caller passes the flow's 32-bit hash (the NIC's RSS
  *   value, or sf_conn_hash_crc()) and must always pass the same one for the same key;
- *   sf_conn_config.hash_fn recomputes it when lib/conn needs it by itself (expiry, recycling).
+ *   sf_conn_config.hash_fn recomputes it when lib/conn needs it by itself (sf_conn_check()).
  * - a TCB pool: a fixed array of caller-sized objects, a stack of free indexes and, beside each,
  *   its key and hash (the engine needs the 4-tuple to build retransmissions and to delete it)
  *   and where its table slot is (freeing it takes no search).
  * - a compact TIME_WAIT store: a ring per address family in which every entry lives 2MSL, so
  *   the ring is also the expiry FIFO (oldest at the head). IPv4 entries are 32 bytes (state,
  *   expiry, addresses and ports inline); IPv6 entries are 64 bytes (the two 16-byte addresses
- *   do not fit in 32). When a ring is full its oldest entry is recycled.
+ *   do not fit in 32). Beside each, 4 bytes say where its table slot is, as for a TCB, so
+ *   ending an entry takes no hash and no search. When a ring is full its oldest entry is
+ *   recycled.
  *
  * Capacities are fixed at creation; nothing allocates afterwards, nothing locks: one
  * struct sf_conn per lcore. Ticks (expiry times) are the caller's unit, as in lib/timer.
