@@ -341,6 +341,33 @@ static void restart_in_full_ring_keeps_every_live_entry(void **state)
 		lookup(f, &k[i], ref[i]);
 }
 
+/* Restarting a younger entry of a full ring ends the oldest one to make room; the restarted
+ * entry's old slot stays behind as a hole and its key follows it to the tail. */
+static void restart_in_full_ring_recycles_the_oldest_other_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_flow_key k[TW_CAP];
+	uint32_t ref[TW_CAP];
+
+	for (uint32_t i = 0; i < TW_CAP; i++) {
+		k[i] = key4(80 + i);
+		ref[i] = tw_put(f, &k[i], 100 + i);
+	}
+	ref[3] = sf_tw_restart(f->c, ref[3], 500);
+	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 1);
+	lookup(f, &k[0], SF_CONN_MISS);
+	for (uint32_t i = 1; i < TW_CAP; i++)
+		lookup(f, &k[i], ref[i]);
+	assert_int_equal(sf_tw_expires(f->c, ref[3]), 500);
+	assert_int_equal(sf_conn_check(f->c), 0);
+	/* the others expire at their times, the hole is skipped, the restarted one lasts */
+	assert_int_equal(sf_tw_expire(f->c, 100 + TW_CAP, 64), TW_CAP - 2);
+	lookup(f, &k[3], ref[3]);
+	assert_int_equal(sf_tw_expire(f->c, 500, 64), 1);
+	lookup(f, &k[3], SF_CONN_MISS);
+	assert_int_equal(sf_conn_stats(f->c)->table_used, 0);
+}
+
 static void restart_of_a_removed_entry_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -451,6 +478,7 @@ int main(void)
 		T(expiry_keeps_headroom_by_recycling_oldest),
 		T(restart_extends_expiry_and_keeps_mapping),
 		T(restart_in_full_ring_keeps_every_live_entry),
+		T(restart_in_full_ring_recycles_the_oldest_other_entry),
 		T(restart_of_a_removed_entry_changes_nothing),
 		T(remove_unmaps_and_expiry_skips_the_hole),
 		T(removed_key_can_open_a_new_tcb),
