@@ -324,16 +324,22 @@ static void restart_extends_expiry_and_keeps_mapping(void **state)
 	(void)rb;
 }
 
+/* A full IPv4 ring: keys key4(@first + i), expiring at 100 + i, oldest first. */
+static void fill_ring(struct fixture *f, uint32_t first, struct sf_flow_key k[TW_CAP], uint32_t ref[TW_CAP])
+{
+	for (uint32_t i = 0; i < TW_CAP; i++) {
+		k[i] = key4(first + i);
+		ref[i] = tw_put(f, &k[i], 100 + i);
+	}
+}
+
 static void restart_in_full_ring_keeps_every_live_entry(void **state)
 {
 	struct fixture *f = *state;
 	struct sf_flow_key k[TW_CAP];
 	uint32_t ref[TW_CAP];
 
-	for (uint32_t i = 0; i < TW_CAP; i++) {
-		k[i] = key4(40 + i);
-		ref[i] = tw_put(f, &k[i], 100 + i);
-	}
+	fill_ring(f, 40, k, ref);
 	/* restarting the oldest turns it into a hole, which the push then reuses */
 	ref[0] = sf_tw_restart(f->c, ref[0], 500);
 	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 0);
@@ -349,10 +355,7 @@ static void restart_in_full_ring_recycles_the_oldest_other_entry(void **state)
 	struct sf_flow_key k[TW_CAP];
 	uint32_t ref[TW_CAP];
 
-	for (uint32_t i = 0; i < TW_CAP; i++) {
-		k[i] = key4(80 + i);
-		ref[i] = tw_put(f, &k[i], 100 + i);
-	}
+	fill_ring(f, 80, k, ref);
 	ref[3] = sf_tw_restart(f->c, ref[3], 500);
 	assert_int_equal(sf_conn_stats(f->c)->tw_recycled, 1);
 	lookup(f, &k[0], SF_CONN_MISS);
