@@ -35,6 +35,13 @@ static inline bool tw_is_hole(const struct sf_conn *c, uint32_t v)
 	return *tw_pos(c, v) == SF_TW_HOLE;
 }
 
+/* Entry @i of ring @k takes over the table slot at @pos (a TCB's, or its own before a restart). */
+static inline void tw_take_slot(struct sf_conn *c, enum sf_conn_kind k, uint32_t i, uint32_t pos)
+{
+	*tbl_slot_at(c, pos) = tw_value(k, i);
+	ring_of(c, k)->pos[i] = pos;
+}
+
 /* Unmap live entry @v and leave a hole. */
 static inline void tw_unmap(struct sf_conn *c, uint32_t v)
 {
@@ -124,8 +131,7 @@ static inline __attribute__((always_inline)) uint32_t tw_from_tcb(struct sf_conn
 
 	/* Recycling may clear other slots but never moves one: the TCB's slot is where it was. */
 	tw_fill(c, k, i, &m->key, st, (uint32_t)expires);
-	*tbl_slot_at(c, m->pos) = tw_value(k, i);
-	ring_of(c, k)->pos[i] = m->pos;
+	tw_take_slot(c, k, i, m->pos);
 	tcb_release(c, tcb_idx);
 	return tw_value(k, i);
 }
@@ -230,7 +236,7 @@ uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint64_t expires)
 	uint32_t pos = *tw_pos(c, ref);
 	struct sf_flow_key key;
 	struct sf_tw_state st;
-	uint32_t i, v;
+	uint32_t i;
 
 	if (pos == SF_TW_HOLE)
 		return SF_CONN_MISS; /* not a live entry */
@@ -241,11 +247,9 @@ uint32_t sf_tw_restart(struct sf_conn *c, uint32_t ref, uint64_t expires)
 	 * full, the oldest slot is recycled first (possibly the hole just made), which never
 	 * moves another table slot: @pos is still this key's. */
 	i = ring_push(c, k);
-	v = tw_value(k, i);
 	tw_fill(c, k, i, &key, &st, (uint32_t)expires);
-	*tbl_slot_at(c, pos) = v;
-	ring_of(c, k)->pos[i] = pos;
-	return v;
+	tw_take_slot(c, k, i, pos);
+	return tw_value(k, i);
 }
 
 void sf_tw_remove(struct sf_conn *c, uint32_t ref)
